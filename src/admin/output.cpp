@@ -1,0 +1,20 @@
+#include "tether/admin/output.h"
+
+#include <algorithm>
+
+namespace tether::admin {
+
+std::string format_pairs(const std::vector<std::pair<std::string, std::string>>& rows) {
+    std::size_t width = 0;
+    for (const auto& [name, value] : rows) width = std::max(width, name.size());
+    std::string out;
+    for (const auto& [name, value] : rows) {
+        out += name;
+        out.append(width - name.size() + 2, ' ');
+        out += value;
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace tether::admin

@@ -1,0 +1,34 @@
+#include "tether/core/error.h"
+
+namespace tether {
+
+const char* to_string(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::invalid_argument: return "invalid_argument";
+        case ErrorKind::not_found: return "not_found";
+        case ErrorKind::already_exists: return "already_exists";
+        case ErrorKind::permission_denied: return "permission_denied";
+        case ErrorKind::unauthenticated: return "unauthenticated";
+        case ErrorKind::unavailable: return "unavailable";
+        case ErrorKind::deadline_exceeded: return "deadline_exceeded";
+        case ErrorKind::internal: return "internal";
+    }
+    return "internal";
+}
+
+ExitCode exit_code_for(ErrorKind kind) {
+    switch (kind) {
+        // The caller named something wrong: a fault in what was typed.
+        case ErrorKind::invalid_argument:
+        case ErrorKind::not_found:
+        case ErrorKind::already_exists: return ExitCode::usage;
+        case ErrorKind::unauthenticated:
+        case ErrorKind::permission_denied: return ExitCode::refused;
+        case ErrorKind::unavailable:
+        case ErrorKind::deadline_exceeded: return ExitCode::unavailable;
+        case ErrorKind::internal: break;
+    }
+    return ExitCode::internal;
+}
+
+}  // namespace tether

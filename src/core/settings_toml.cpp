@@ -1,0 +1,103 @@
+// The TOML layer of Settings, apart because toml++ is a heavy header.
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#define TOML_HEADER_ONLY 1
+#define TOML_ENABLE_FORMATTERS 0
+#include <toml++/toml.h>
+
+#include "tether/core/error.h"
+#include "tether/core/settings.h"
+
+namespace tether::config {
+namespace {
+
+constexpr std::uintmax_t max_file_bytes = 1 << 20;
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string suggestion(const std::vector<Spec>& specs, std::string_view key) {
+    const Spec* best = nullptr;
+    std::size_t best_distance = 3;  // farther than this is no help
+    for (const Spec& s : specs) {
+        std::size_t d = edit_distance(s.key, key);
+        if (d < best_distance) {
+            best = &s;
+            best_distance = d;
+        }
+    }
+    return best == nullptr ? "" : " (did you mean '" + best->key + "'?)";
+}
+
+std::string position(std::string_view source, const toml::source_region& where) {
+    return std::string(source) + ":" + std::to_string(where.begin.line);
+}
+
+}  // namespace
+
+void Settings::load_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path, ec);
+    if (ec) fail(ExitCode::config, "cannot read config file " + path.string() + ": " + ec.message());
+    if (size > max_file_bytes) fail(ExitCode::config, "config file " + path.string() + " is larger than 1 MiB");
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof()) fail(ExitCode::config, "cannot read config file " + path.string());
+    load_toml(text.str(), path.string());
+}
+
+void Settings::load_toml(std::string_view text, std::string_view source_name) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source_name);
+    } catch (const toml::parse_error& e) {
+        fail(ExitCode::config, position(source_name, e.source()) + ": " + std::string(e.description()));
+    }
+
+    // Walk nested tables, turning [api] listen = … into "api.listen".
+    std::function<void(const toml::table&, const std::string&)> visit = [&](const toml::table& table,
+                                                                            const std::string& prefix) {
+        for (const auto& [name, node] : table) {
+            std::string key = prefix + std::string(name.str());
+            std::string where = position(source_name, node.source());
+            if (const toml::table* child = node.as_table()) {
+                visit(*child, key + ".");
+                continue;
+            }
+            const Spec* match = nullptr;
+            for (const Spec& s : specs_) {
+                if (s.key == key) match = &s;
+            }
+            if (match == nullptr) fail(ExitCode::config, where + ": unknown setting '" + key + "'" + suggestion(specs_, key));
+            std::string value;
+            if (node.is_string()) {
+                value = *node.value<std::string>();
+            } else if (node.is_integer()) {
+                value = std::to_string(*node.value<std::int64_t>());
+            } else if (node.is_boolean()) {
+                value = *node.value<bool>() ? "true" : "false";
+            } else {
+                fail(ExitCode::config, where + ": " + key + " must be a string, a whole number or true/false");
+            }
+            set(*match, value, Origin::file, where);
+        }
+    };
+    visit(root, "");
+}
+
+}  // namespace tether::config

@@ -1,0 +1,235 @@
+#include "tether/server/api_listener.h"
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including it.
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <set>
+
+#include "tether/core/log.h"
+#include "tether/crypto/random.h"
+
+namespace tether::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+namespace {
+
+const log::Logger logger("api");
+
+struct Connection {
+    beast::tcp_stream* stream;
+    bool idle;
+};
+
+std::string to_string(const tcp::endpoint& endpoint) {
+    return HostPort{endpoint.address().to_string(), endpoint.port()}.to_string();
+}
+
+std::string to_string(beast::string_view text) { return std::string(text.data(), text.size()); }
+
+HttpRequest convert(const http::request<http::string_body>& in, std::string request_id, std::string peer) {
+    HttpRequest out;
+    out.method = to_string(in.method_string());
+    std::string target = to_string(in.target());
+    std::size_t question = target.find('?');
+    out.path = target.substr(0, question);
+    out.query = question == std::string::npos ? "" : target.substr(question + 1);
+    for (const auto& field : in) {
+        std::string name = to_string(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto [it, inserted] = out.headers.emplace(name, to_string(field.value()));
+        if (!inserted) it->second += ", " + to_string(field.value());
+    }
+    out.body = in.body();
+    out.request_id = std::move(request_id);
+    out.peer = std::move(peer);
+    return out;
+}
+
+http::response<http::string_body> render(const HttpResponse& in, unsigned version, const std::string& request_id) {
+    http::response<http::string_body> out{static_cast<http::status>(in.status), version};
+    out.set(http::field::content_type, in.content_type);
+    out.set(http::field::cache_control, "no-store");
+    out.set("X-Content-Type-Options", "nosniff");
+    out.set("X-Request-Id", request_id);
+    for (const auto& [name, value] : in.headers) out.set(name, value);
+    out.body() = in.body;
+    out.prepare_payload();
+    return out;
+}
+
+// The answer to a request that could not be read, or nothing when the peer
+// simply went away or timed out.
+std::optional<HttpResponse> answer_for_read_error(const beast::error_code& ec, const std::string& request_id) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+        return std::nullopt;
+    }
+    if (ec == http::error::header_limit) {
+        return error_response(431, "invalid_argument", "request headers are too large", request_id);
+    }
+    if (ec == http::error::body_limit) {
+        return error_response(413, "invalid_argument", "request body is too large", request_id);
+    }
+    return error_response(400, "invalid_argument", "malformed HTTP request", request_id);
+}
+
+}  // namespace
+
+struct ApiListener::State {
+    State(asio::io_context& io_, Router router_, ListenerLimits limits_)
+        : io(io_), router(std::move(router_)), limits(limits_) {}
+
+    asio::io_context& io;
+    Router router;
+    ListenerLimits limits;
+    std::optional<tcp::acceptor> acceptor;
+    std::set<Connection*> connections;
+    bool stopping = false;
+
+    asio::awaitable<void> accept_loop(std::shared_ptr<State> self);
+    asio::awaitable<void> serve(std::shared_ptr<State> self, tcp::socket socket);
+    asio::awaitable<bool> answer(beast::tcp_stream& stream, const HttpResponse& response, unsigned version,
+                                 bool keep_alive, const std::string& request_id);
+};
+
+asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> self) {
+    asio::steady_timer backoff(io);
+    while (acceptor && acceptor->is_open()) {
+        beast::error_code ec;
+        tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            // Out of descriptors or memory: pause rather than spin.
+            logger.warn("accept failed", {{"error", ec.message()}});
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
+            continue;
+        }
+        if (connections.size() >= limits.max_connections) {
+            logger.warn("connection refused: too many connections", {{"limit", limits.max_connections}});
+            socket.close(ec);
+            continue;
+        }
+        asio::co_spawn(io, serve(self, std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<bool> ApiListener::State::answer(beast::tcp_stream& stream, const HttpResponse& response,
+                                                 unsigned version, bool keep_alive, const std::string& request_id) {
+    auto message = render(response, version, request_id);
+    message.keep_alive(keep_alive && !stopping);
+    stream.expires_after(limits.request_timeout);
+    beast::error_code ec;
+    co_await http::async_write(stream, message, asio::redirect_error(use_awaitable, ec));
+    co_return !ec && message.keep_alive();
+}
+
+// The coroutine frame holds the shared_ptr, keeping the state alive while
+// the connection lasts.
+asio::awaitable<void> ApiListener::State::serve(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+    beast::error_code ec;
+    std::string peer = to_string(socket.remote_endpoint(ec));
+    beast::tcp_stream stream(std::move(socket));
+    Connection connection{&stream, true};
+    connections.insert(&connection);
+    beast::flat_buffer buffer;
+
+    for (bool keep_going = true; keep_going && !stopping;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+        parser.body_limit(limits.max_body_bytes);
+        connection.idle = true;
+        stream.expires_after(limits.idle_timeout);
+        co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        connection.idle = false;
+        if (!ec) {
+            stream.expires_after(limits.request_timeout);
+            co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        }
+        std::string request_id = crypto::random_hex(8);
+        if (ec) {
+            if (auto response = answer_for_read_error(ec, request_id)) {
+                logger.info("bad request", {{"peer", peer}, {"request_id", request_id}, {"error", ec.message()}});
+                co_await answer(stream, *response, 11, false, request_id);
+            }
+            break;
+        }
+
+        auto started = std::chrono::steady_clock::now();
+        const auto& message = parser.get();
+        HttpRequest request = convert(message, request_id, peer);
+        HttpResponse response = router.dispatch(request);
+        keep_going = co_await answer(stream, response, message.version(), message.keep_alive(), request_id);
+
+        auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+        // Probes arrive every few seconds; keep them out of the info log.
+        bool probe = request.path == "/healthz" || request.path == "/readyz";
+        logger.write(probe ? log::Level::debug : log::Level::info, "request",
+                     {{"method", request.method},
+                      {"path", request.path},
+                      {"status", response.status},
+                      {"duration_us", static_cast<long long>(micros.count())},
+                      {"peer", peer},
+                      {"request_id", request_id}});
+    }
+    connections.erase(&connection);
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.close();
+}
+
+ApiListener::ApiListener(asio::io_context& io, Router router, ListenerLimits limits)
+    : state_(std::make_shared<State>(io, std::move(router), limits)) {}
+
+ApiListener::~ApiListener() { stop(); }
+
+Result<HostPort> ApiListener::listen(const HostPort& address) {
+    beast::error_code ec;
+    tcp::resolver resolver(state_->io);
+    auto results = resolver.resolve(address.host, std::to_string(address.port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+        return Error{ErrorKind::unavailable, "cannot resolve listen address " + address.to_string() + ": " + ec.message()};
+    }
+    tcp::endpoint endpoint = results.begin()->endpoint();
+    tcp::acceptor acceptor(state_->io);
+    auto failed = [&](const char* step) {
+        return Error{ErrorKind::unavailable,
+                     std::string("cannot ") + step + " " + address.to_string() + " (" + to_string(endpoint) + "): " + ec.message()};
+    };
+    if (acceptor.open(endpoint.protocol(), ec); ec) return failed("open a socket for");
+    if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec) return failed("set options on");
+    if (acceptor.bind(endpoint, ec); ec) return failed("listen on");
+    if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return failed("listen on");
+    tcp::endpoint bound = acceptor.local_endpoint(ec);
+    if (ec) return failed("read the bound address of");
+
+    state_->acceptor.emplace(std::move(acceptor));
+    asio::co_spawn(state_->io, state_->accept_loop(state_), asio::detached);
+    return HostPort{bound.address().to_string(), bound.port()};
+}
+
+void ApiListener::stop() {
+    state_->stopping = true;
+    beast::error_code ec;
+    if (state_->acceptor) state_->acceptor->close(ec);
+    for (Connection* connection : state_->connections) {
+        if (connection->idle) connection->stream->cancel();
+    }
+}
+
+bool ApiListener::listening() const { return state_->acceptor && state_->acceptor->is_open() && !state_->stopping; }
+
+}  // namespace tether::server

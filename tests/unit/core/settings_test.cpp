@@ -1,0 +1,159 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+
+#include "tether/core/error.h"
+#include "tether/core/settings.h"
+
+using namespace tether;
+using namespace tether::config;
+
+namespace {
+
+std::vector<Spec> specs() {
+    return {
+        {"api.listen", Kind::address, "127.0.0.1:8443", "listen"},
+        {"data_dir", Kind::path, "", "data"},
+        {"log.level", Kind::choice, "info", "level", {"debug", "info", "warn", "error"}},
+        {"drain", Kind::duration, "30s", "drain"},
+        {"verbose", Kind::boolean, "false", "verbose"},
+        {"limit", Kind::integer, "10", "limit"},
+        {"server", Kind::url, "", "server"},
+        {"api_key", Kind::text, "", "key", {}, true},
+    };
+}
+
+Environment env_of(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+// The exit code and message of a Fatal thrown by `action`.
+template <typename Action>
+std::pair<ExitCode, std::string> failure(Action action) {
+    try {
+        action();
+    } catch (const Fatal& fatal) {
+        return {fatal.code(), fatal.what()};
+    }
+    FAIL("expected a Fatal");
+    return {ExitCode::ok, ""};
+}
+
+}  // namespace
+
+TEST_CASE("names: api.listen is TETHER_API_LISTEN and --api-listen") {
+    CHECK(env_name("api.listen") == "TETHER_API_LISTEN");
+    CHECK(env_name("data_dir") == "TETHER_DATA_DIR");
+    CHECK(flag_name("api.listen") == "api-listen");
+    CHECK(flag_name("data_dir") == "data-dir");
+}
+
+TEST_CASE("precedence: flags over environment over file over defaults") {
+    Settings settings(specs());
+    settings.load_toml("drain = \"1m\"\nlimit = 5\nverbose = true\n[api]\nlisten = \"0.0.0.0:1000\"\n", "server.toml");
+    settings.load_environment(env_of({{"TETHER_API_LISTEN", "0.0.0.0:2000"}, {"TETHER_LIMIT", "6"}}));
+    settings.set_flag("api.listen", "0.0.0.0:3000");
+
+    CHECK(settings.text("api.listen") == "0.0.0.0:3000");
+    CHECK(settings.find("api.listen")->origin == Origin::flag);
+    CHECK(settings.find("api.listen")->where == "--api-listen");
+    CHECK(settings.integer("limit") == 6);
+    CHECK(settings.find("limit")->where == "TETHER_LIMIT");
+    CHECK(settings.duration("drain") == std::chrono::minutes(1));
+    CHECK(settings.find("drain")->where == "server.toml:1");
+    CHECK(settings.boolean("verbose"));
+    CHECK(settings.text("log.level") == "info");
+    CHECK(settings.find("log.level")->origin == Origin::default_value);
+    CHECK_FALSE(settings.has("data_dir"));
+}
+
+TEST_CASE("describe shows each value with its origin and never a secret") {
+    Settings settings(specs());
+    settings.load_environment(env_of({{"TETHER_API_KEY", "tth_abc_supersecretpart"}}));
+    settings.set_flag("log.level", "debug");
+    std::string text = settings.describe();
+    CHECK(text.find("log.level = debug  # flag --log-level") != std::string::npos);
+    CHECK(text.find("api.listen = 127.0.0.1:8443  # default") != std::string::npos);
+    CHECK(text.find("data_dir = (not set)") != std::string::npos);
+    CHECK(text.find("api_key = tth_abc_[redacted]  # env TETHER_API_KEY") != std::string::npos);
+    CHECK(text.find("supersecretpart") == std::string::npos);
+}
+
+TEST_CASE("an invalid value names the setting, the value, where it came from and what is expected") {
+    Settings settings(specs());
+    auto [code, message] = failure([&] { settings.load_environment(env_of({{"TETHER_LOG_LEVEL", "loud"}})); });
+    CHECK(code == ExitCode::config);
+    CHECK(message == "invalid log.level 'loud' (from TETHER_LOG_LEVEL): expected one of: debug, info, warn, error");
+
+    auto [flag_code, flag_message] = failure([&] { settings.set_flag("drain", "soon"); });
+    CHECK(flag_code == ExitCode::usage);
+    CHECK(flag_message.find("(from --drain)") != std::string::npos);
+
+    auto [secret_code, secret_message] = failure([&] { settings.set_flag("api_key", ""); });
+    CHECK(secret_code == ExitCode::usage);
+}
+
+TEST_CASE("a bad value leaves the earlier one in place") {
+    Settings settings(specs());
+    settings.set_flag("limit", "7");
+    CHECK_THROWS_AS(settings.set_flag("limit", "seven"), Fatal);
+    CHECK(settings.integer("limit") == 7);
+}
+
+TEST_CASE("each kind validates its values") {
+    auto check = [](Kind kind, const char* text) {
+        return !check_value(Spec{"k", kind, "", "", {"a", "b"}}, text).has_value();
+    };
+    CHECK(check(Kind::address, "localhost:0"));
+    CHECK(check(Kind::address, "[::1]:8443"));
+    CHECK_FALSE(check(Kind::address, "localhost"));
+    CHECK_FALSE(check(Kind::address, "host:99999"));
+    CHECK(check(Kind::url, "http://127.0.0.1:8443"));
+    CHECK_FALSE(check(Kind::url, "ftp://x"));
+    CHECK(check(Kind::boolean, "yes"));
+    CHECK_FALSE(check(Kind::boolean, "maybe"));
+    CHECK(check(Kind::integer, "-3"));
+    CHECK_FALSE(check(Kind::integer, "3x"));
+    CHECK(check(Kind::duration, "1h30m"));
+    CHECK_FALSE(check(Kind::duration, "30"));
+    CHECK(check(Kind::choice, "b"));
+    CHECK_FALSE(check(Kind::choice, "c"));
+    CHECK_FALSE(check(Kind::text, ""));
+}
+
+TEST_CASE("the file layer: syntax errors, unknown keys and wrong types name file and line") {
+    Settings settings(specs());
+    auto [code, message] = failure([&] { settings.load_toml("[api]\nlisten = \n", "s.toml"); });
+    CHECK(code == ExitCode::config);
+    CHECK(message.rfind("s.toml:2", 0) == 0);
+
+    auto [unknown_code, unknown] = failure([&] { settings.load_toml("\n[api]\nlisen = \"x:1\"\n", "s.toml"); });
+    CHECK(unknown_code == ExitCode::config);
+    CHECK(unknown == "s.toml:3: unknown setting 'api.lisen' (did you mean 'api.listen'?)");
+
+    auto [type_code, type] = failure([&] { settings.load_toml("limit = [1, 2]\n", "s.toml"); });
+    CHECK(type_code == ExitCode::config);
+    CHECK(type == "s.toml:1: limit must be a string, a whole number or true/false");
+
+    auto [value_code, value] = failure([&] { settings.load_toml("limit = \"many\"\n", "s.toml"); });
+    CHECK(value == "invalid limit 'many' (from s.toml:1): expected a whole number");
+}
+
+TEST_CASE("load_file reads a file and reports a missing one") {
+    std::string path = "settings_test_config.toml";
+    std::ofstream(path) << "[log]\nlevel = \"warn\"\n";
+    Settings settings(specs());
+    settings.load_file(path);
+    CHECK(settings.text("log.level") == "warn");
+    CHECK(settings.find("log.level")->where == path + ":2");
+    std::remove(path.c_str());
+
+    auto [code, message] = failure([&] { settings.load_file("/nonexistent/tether.toml"); });
+    CHECK(code == ExitCode::config);
+    CHECK(message.find("cannot read config file /nonexistent/tether.toml") == 0);
+}
