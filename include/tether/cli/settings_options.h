@@ -25,7 +25,8 @@ public:
                     std::optional<std::filesystem::path> default_config = std::nullopt)
         : specs_(std::move(specs)), config_env_(std::move(config_env)), default_config_(std::move(default_config)) {
         config_option_ = command.add_option("--config", config_path_, "TOML config file (env " + config_env_ + ")")
-                             ->type_name("FILE");
+                             ->type_name("FILE")
+                             ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
         command.add_flag("--print-config", print_config_,
                          "print every setting with its value and origin, then exit");
         for (const config::Spec& spec : specs_) {
@@ -35,7 +36,10 @@ public:
             std::string help = spec.help + " (env " + config::env_name(spec.key) + ", file " + spec.key;
             if (!spec.default_value.empty()) help += "; default " + spec.default_value;
             help += ")";
-            flag.option = command.add_option(names, flag.value, help)->type_name(type_name(spec));
+            // As with most Unix tools, a repeated flag means its last value.
+            flag.option = command.add_option(names, flag.value, help)
+                              ->type_name(type_name(spec))
+                              ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
         }
     }
 
