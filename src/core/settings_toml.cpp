@@ -1,10 +1,21 @@
 // The TOML layer of Settings, apart because toml++ is a heavy header.
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 #define TOML_HEADER_ONLY 1
 #define TOML_ENABLE_FORMATTERS 0
+// toml++ 3.3.0 (Debian 12) states parser preconditions with
+// TOML_ASSERT_ASSUME, and some malformed inputs break them (a table header
+// such as "[}", found by tests/fuzz/settings_toml_fuzz; fixed upstream in
+// marzer/tomlplusplus#301). That is an abort in debug builds and, with
+// __builtin_assume, undefined behaviour in optimised clang builds. The
+// parser reports those inputs as parse errors by itself right after, so the
+// macro is made a no-op: included first (it is #pragma once), then redefined.
+#include <toml++/impl/preprocessor.h>
+#undef TOML_ASSERT_ASSUME
+#define TOML_ASSERT_ASSUME(expr) static_assert(true)
 #include <toml++/toml.h>
 
 #include "tether/core/error.h"
@@ -43,6 +54,52 @@ std::string suggestion(const std::vector<Spec>& specs, std::string_view key) {
     return best == nullptr ? "" : " (did you mean '" + best->key + "'?)";
 }
 
+// The line of the first byte >= 0x80 outside strings and comments, if any.
+// TOML allows non-ASCII only inside those, and toml++ 3.3.0 reaches
+// __builtin_unreachable() (undefined behaviour, found by the fuzz target)
+// when it meets some non-ASCII code points where whitespace may stand, so
+// such input is refused before toml++ sees it.
+std::optional<std::size_t> non_ascii_outside_strings(std::string_view text) {
+    std::size_t line = 1;
+    std::size_t i = 0;
+    auto at = [&](std::string_view token) { return text.compare(i, token.size(), token) == 0; };
+    // Skips to just past `close`; basic strings honour backslash escapes and
+    // single-line ones end at a newline (toml++ then reports the error).
+    auto skip_string = [&](std::string_view close, bool escapes, bool multiline) {
+        i += close.size();
+        while (i < text.size() && !at(close)) {
+            if (text[i] == '\n') {
+                if (!multiline) return;
+                ++line;
+            }
+            i += escapes && text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n' ? 2 : 1;
+        }
+        i += close.size();
+    };
+    while (i < text.size()) {
+        char c = text[i];
+        if (c == '\n') {
+            ++line;
+            ++i;
+        } else if (c == '#') {
+            while (i < text.size() && text[i] != '\n') ++i;
+        } else if (at("\"\"\"")) {
+            skip_string("\"\"\"", true, true);
+        } else if (at("'''")) {
+            skip_string("'''", false, true);
+        } else if (c == '"') {
+            skip_string("\"", true, false);
+        } else if (c == '\'') {
+            skip_string("'", false, false);
+        } else if (static_cast<unsigned char>(c) >= 0x80) {
+            return line;
+        } else {
+            ++i;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string position(std::string_view source, const toml::source_region& where) {
     return std::string(source) + ":" + std::to_string(where.begin.line);
 }
@@ -62,6 +119,10 @@ void Settings::load_file(const std::filesystem::path& path) {
 }
 
 void Settings::load_toml(std::string_view text, std::string_view source_name) {
+    if (auto line = non_ascii_outside_strings(text)) {
+        fail(ExitCode::config, std::string(source_name) + ":" + std::to_string(*line) +
+                                   ": non-ASCII character outside a string or comment");
+    }
     toml::table root;
     try {
         root = toml::parse(text, source_name);

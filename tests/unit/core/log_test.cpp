@@ -21,7 +21,7 @@ struct Capture {
     }
     ~Capture() {
         log::set_sink({});
-        log::set_level(log::Level::info);
+        log::set_level(log::Level::error);
         log::set_format(log::Format::text);
     }
     std::string all() const {

@@ -157,3 +157,30 @@ TEST_CASE("load_file reads a file and reports a missing one") {
     CHECK(code == ExitCode::config);
     CHECK(message.find("cannot read config file /nonexistent/tether.toml") == 0);
 }
+
+TEST_CASE("malformed table headers that break toml++ 3.3.0's preconditions are plain config errors") {
+    // Found by tests/fuzz/settings_toml_fuzz: these aborted on an assertion.
+    for (const char* text : {"[}\n", "[}}}}\nx = 1\n", "[[[1]]]\n", "[[[a]]\n", "[[=\n"}) {
+        Settings settings(specs());
+        auto [code, message] = failure([&] { settings.load_toml(text, "s.toml"); });
+        CHECK_MESSAGE(code == ExitCode::config, text);
+        CHECK(message.rfind("s.toml:1: ", 0) == 0);
+    }
+}
+
+TEST_CASE("non-ASCII is fine in strings and comments and refused elsewhere, naming the line") {
+    Settings settings(specs());
+    settings.load_toml("# Привет, ümlauts\ndata_dir = \"/srv/données\"\n", "s.toml");
+    CHECK(settings.text("data_dir") == "/srv/données");
+    settings.load_toml("data_dir = '''/srv/\nдругой'''\n", "s.toml");
+    CHECK(settings.text("data_dir") == "/srv/\nдругой");
+
+    // Found by tests/fuzz/settings_toml_fuzz: toml++ 3.3.0 hit
+    // __builtin_unreachable() on such input.
+    for (const char* text : {"data_dir = \"/x\"щ\n", "\n\nключ = 1\n", "data_dir = \"a\\\"\" é\n"}) {
+        auto [code, message] = failure([&] { settings.load_toml(text, "s.toml"); });
+        CHECK(code == ExitCode::config);
+        CHECK_MESSAGE(message.find("non-ASCII character outside a string or comment") != std::string::npos, message);
+    }
+    CHECK(failure([&] { settings.load_toml("\n\nключ = 1\n", "s.toml"); }).second.rfind("s.toml:3:", 0) == 0);
+}
