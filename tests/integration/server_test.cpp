@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "process.h"
 #include "tether/http/client.h"
 
@@ -137,4 +140,29 @@ TEST_CASE("the server resolves a host name for its listen address") {
     auto health = server.get("/healthz");
     REQUIRE(health);
     CHECK(health.value().status == 200);
+}
+
+TEST_CASE("an API key sent to the server appears neither in its log nor in its database") {
+    const std::string key = "tth_k7Q2mZ9x_Zs8dPq4Lw1Vb6NcRt0YhUe3JkXa5Gf";
+    const std::string secret_part = "Zs8dPq4Lw1Vb6NcRt0YhUe3JkXa5Gf";
+    RunningServer server({"--log-level", "debug"});
+    for (const std::string& path : {std::string("/healthz"), "/v1/keys/" + key, "/readyz?key=" + key}) {
+        tether::http::Request request;
+        request.url = tether::parse_url("http://" + server.address + path).value();
+        request.headers = {{"Authorization", "Bearer " + key}, {"X-Api-Key", key}};
+        REQUIRE(tether::http::fetch(request));
+    }
+    std::string garbage = raw_exchange(server.address, "GET /" + key + " HTTP/1.1\r\nBad Header\r\n\r\n");
+    CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
+    Outcome outcome = server.process->stop(SIGTERM);
+    REQUIRE(outcome.exit_code == 0);
+
+    // The log did record those requests, with the key's public id only.
+    CHECK(outcome.err.find("tth_k7Q2mZ9x_[redacted]") != std::string::npos);
+    CHECK(outcome.err.find(secret_part) == std::string::npos);
+    for (const char* file : {"data/tether.db", "data/tether.db-wal"}) {
+        std::ifstream in(server.dir / file, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK(bytes.find(secret_part) == std::string::npos);
+    }
 }
