@@ -230,6 +230,4 @@ void ApiListener::stop() {
     }
 }
 
-bool ApiListener::listening() const { return state_->acceptor && state_->acceptor->is_open() && !state_->stopping; }
-
 }  // namespace tether::server

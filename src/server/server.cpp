@@ -47,11 +47,10 @@ int run(const ServerConfig& config) {
     if (!database) fail(ExitCode::unavailable, database.error().message);
 
     boost::asio::io_context io;
+    bool stopping = false;  // io runs on this thread only: no lock needed
     Router router;
-    ApiListener* api = nullptr;
-    add_health_routes(router, database.value(), [&api] { return api != nullptr && api->listening(); });
+    add_health_routes(router, database.value(), [&stopping] { return !stopping; });
     ApiListener listener(io, std::move(router));
-    api = &listener;
 
     auto bound = listener.listen(config.api_listen);
     if (!bound) fail(bound.error());
@@ -61,6 +60,7 @@ int run(const ServerConfig& config) {
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         logger.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+        stopping = true;
         listener.stop();
     });
 

@@ -40,8 +40,6 @@ public:
     // finish first. The io_context runs out of work once they have.
     void stop();
 
-    bool listening() const;
-
 private:
     struct State;
     std::shared_ptr<State> state_;
