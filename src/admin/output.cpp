@@ -1,5 +1,7 @@
 #include "tether/admin/output.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace tether::admin {
@@ -8,12 +10,7 @@ std::string format_pairs(const std::vector<std::pair<std::string, std::string>>&
     std::size_t width = 0;
     for (const auto& [name, value] : rows) width = std::max(width, name.size());
     std::string out;
-    for (const auto& [name, value] : rows) {
-        out += name;
-        out.append(width - name.size() + 2, ' ');
-        out += value;
-        out += '\n';
-    }
+    for (const auto& [name, value] : rows) fmt::format_to(std::back_inserter(out), "{:<{}}  {}\n", name, width, value);
     return out;
 }
 

@@ -7,6 +7,7 @@ const char* to_string(ErrorKind kind) {
         case ErrorKind::invalid_argument: return "invalid_argument";
         case ErrorKind::not_found: return "not_found";
         case ErrorKind::already_exists: return "already_exists";
+        case ErrorKind::failed_precondition: return "failed_precondition";
         case ErrorKind::permission_denied: return "permission_denied";
         case ErrorKind::unauthenticated: return "unauthenticated";
         case ErrorKind::unavailable: return "unavailable";
@@ -26,6 +27,7 @@ ExitCode exit_code_for(ErrorKind kind) {
         case ErrorKind::permission_denied: return ExitCode::refused;
         case ErrorKind::unavailable:
         case ErrorKind::deadline_exceeded: return ExitCode::unavailable;
+        case ErrorKind::failed_precondition: return ExitCode::config;
         case ErrorKind::internal: break;
     }
     return ExitCode::internal;

@@ -1,5 +1,7 @@
 #include "tether/crypto/random.h"
 
+#include "tether/crypto/hash.h"
+
 #include <openssl/rand.h>
 
 #include <climits>
@@ -17,14 +19,20 @@ void random_bytes(void* out, std::size_t size) {
 }
 
 std::string random_hex(std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::vector<unsigned char> bytes(size);
+    std::vector<std::uint8_t> bytes(size);
     random_bytes(bytes.data(), size);
+    return to_hex(bytes.data(), bytes.size());
+}
+
+std::string random_base62(std::size_t length) {
+    static constexpr char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     std::string out;
-    out.reserve(size * 2);
-    for (unsigned char b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 0xF];
+    out.reserve(length);
+    while (out.size() < length) {
+        std::uint8_t byte = 0;
+        random_bytes(&byte, 1);
+        // 248 = 4 * 62: rejecting the rest keeps every character equally likely.
+        if (byte < 248) out += alphabet[byte % 62];
     }
     return out;
 }

@@ -2,13 +2,12 @@
 
 #include <sys/stat.h>
 
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstring>
 
 #include "tether/core/error.h"
 #include "tether/core/log.h"
+#include "tether/crypto/secret_file.h"
 
 namespace tether::runner {
 namespace {
@@ -23,9 +22,8 @@ void check_credentials_file(const std::filesystem::path& path) {
         fail(ExitCode::config, "cannot read credentials file " + path.string() + ": " + std::strerror(errno));
     }
     if (!S_ISREG(info.st_mode)) fail(ExitCode::config, "credentials file " + path.string() + " is not a regular file");
-    if ((info.st_mode & 0077) != 0) {
-        fail(ExitCode::config, fmt::format("credentials file {0} is readable by other users (mode {1:04o}); run: chmod 600 {0}",
-                                           path.string(), info.st_mode & 07777));
+    if (auto private_mode = crypto::check_private_mode(path); !private_mode) {
+        fail(ExitCode::config, "credentials file " + private_mode.error().message);
     }
 }
 

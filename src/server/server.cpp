@@ -11,6 +11,7 @@
 #include "tether/server/api_listener.h"
 #include "tether/server/health.h"
 #include "tether/store/database.h"
+#include "tether/store/migrations.h"
 
 namespace tether::server {
 namespace {
@@ -45,6 +46,12 @@ int run(const ServerConfig& config) {
     prepare_data_dir(config.data_dir);
     auto database = store::Database::open(config.data_dir / "tether.db");
     if (!database) fail(ExitCode::unavailable, database.error().message);
+    auto before = store::schema_version(database.value());
+    auto version = store::migrate(database.value());
+    if (!version) fail(version.error());
+    if (before && before.value() != version.value()) {
+        logger.info("database migrated", {{"from_version", before.value()}, {"to_version", version.value()}});
+    }
 
     boost::asio::io_context io;
     bool stopping = false;  // io runs on this thread only: no lock needed

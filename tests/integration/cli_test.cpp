@@ -92,7 +92,7 @@ TEST_CASE("the runner refuses a credentials file other users can read") {
     write_file(dir / "credentials.json", "{}", 0644);
     Outcome outcome = run({"runner", "--credentials", (dir / "credentials.json").string()});
     CHECK(outcome.exit_code == 78);
-    check_one_line_error(outcome, "is readable by other users (mode 0644); run: chmod 600");
+    check_one_line_error(outcome, "is accessible to other users (mode 0644); run: chmod 600");
 }
 
 TEST_CASE("an unreachable server exits 69 and says where it tried") {

@@ -166,3 +166,26 @@ TEST_CASE("an API key sent to the server appears neither in its log nor in its d
         CHECK(bytes.find(secret_part) == std::string::npos);
     }
 }
+
+TEST_CASE("the server migrates its database at start, and refuses one from a newer tether with exit 78") {
+    TempDir dir;
+    {
+        RunningServer server;
+        auto migrated = server.process->wait_for_log("database migrated", 5s);
+        REQUIRE(migrated);
+        CHECK(migrated->at("from_version") == 0);
+        CHECK(server.process->stop(SIGTERM).exit_code == 0);
+        std::filesystem::copy(server.dir / "data", dir / "data");
+    }
+    // Mark the copy as written by a future release (PRAGMA user_version lives
+    // at byte offset 60 of the file header, big-endian).
+    {
+        std::fstream db(dir / "data/tether.db", std::ios::in | std::ios::out | std::ios::binary);
+        db.seekp(60);
+        const char future[4] = {0, 0, 0x03, static_cast<char>(0xE7)};  // 999
+        db.write(future, 4);
+    }
+    Outcome outcome = run({"server", "--data-dir", (dir / "data").string(), "--api-listen", "127.0.0.1:0"});
+    CHECK(outcome.exit_code == 78);
+    CHECK(outcome.err.find("schema version 999, newer than this tether knows") != std::string::npos);
+}

@@ -15,6 +15,7 @@ enum class ErrorKind {
     invalid_argument,
     not_found,
     already_exists,
+    failed_precondition,  // the system is not in a state to do this (a newer database, an init over data)
     permission_denied,
     unauthenticated,
     unavailable,

@@ -11,7 +11,7 @@ TEST_CASE("error kinds map to sysexits codes") {
     CHECK(to_int(exit_code_for(ErrorKind::internal)) == 70);
     CHECK(to_int(exit_code_for(ErrorKind::unauthenticated)) == 77);
     CHECK(to_int(exit_code_for(ErrorKind::permission_denied)) == 77);
-    CHECK(to_int(ExitCode::config) == 78);
+    CHECK(to_int(exit_code_for(ErrorKind::failed_precondition)) == 78);
 }
 
 TEST_CASE("a Result holds either a value or an error") {

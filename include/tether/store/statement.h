@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tether/core/error.h"
+#include "tether/store/database.h"
+
+struct sqlite3_stmt;
+
+namespace tether::store {
+
+// One prepared SQL statement. Binding is by 1-based position; every SQLite
+// failure becomes an Error whose message names the statement's purpose.
+class Statement {
+public:
+    static Result<Statement> prepare(const Database& database, std::string_view sql);
+
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&& other) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, std::nullopt_t);
+    Statement& bind(int index, const std::optional<std::int64_t>& value);
+    Statement& bind_blob(int index, std::string_view bytes);
+
+    // true: a row is ready to read; false: done.
+    Result<bool> step();
+    // Runs to completion, for statements that return no rows.
+    Result<Done> run();
+
+    std::int64_t column_int64(int index) const;
+    std::optional<std::int64_t> column_optional_int64(int index) const;
+    std::string column_text(int index) const;
+    std::string column_blob(int index) const;
+    bool column_is_null(int index) const;
+
+private:
+    Statement(sqlite3_stmt* stmt, sqlite3* db);
+
+    sqlite3_stmt* stmt_ = nullptr;
+    sqlite3* db_ = nullptr;
+    int bind_error_ = 0;  // first failed bind, reported by step()
+};
+
+// BEGIN IMMEDIATE … COMMIT, or ROLLBACK when dropped uncommitted.
+// IMMEDIATE takes the write lock up front, so two writers queue on the busy
+// timeout instead of failing halfway.
+class Transaction {
+public:
+    static Result<Transaction> begin(const Database& database);
+    Transaction(Transaction&& other) noexcept;
+    Transaction& operator=(Transaction&&) = delete;
+    ~Transaction();
+
+    Result<Done> commit();
+
+private:
+    explicit Transaction(const Database& database) : database_(&database) {}
+    const Database* database_;
+    bool open_ = true;
+};
+
+// Runs SQL text holding one or more statements that return no rows.
+Result<Done> execute(const Database& database, std::string_view sql);
+
+}  // namespace tether::store

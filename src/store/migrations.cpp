@@ -1,0 +1,135 @@
+#include "tether/store/migrations.h"
+
+#include "tether/store/statement.h"
+
+namespace tether::store {
+namespace {
+
+// Times are Unix seconds (UTC). Names follow [a-z0-9-]; the API checks them
+// and the CHECK constraints keep the database honest if it ever does not.
+constexpr std::string_view schema_v1 = R"sql(
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE orgs (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE CHECK (name GLOB '[a-z0-9]*' AND length(name) <= 63),
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE service_accounts (
+    id         INTEGER PRIMARY KEY,
+    org_id     INTEGER NOT NULL REFERENCES orgs(id),
+    name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 63),
+    kind       TEXT NOT NULL CHECK (kind IN ('runner', 'user', 'bot')),
+    role       TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE UNIQUE INDEX service_accounts_live_name ON service_accounts(org_id, name) WHERE deleted_at IS NULL;
+
+-- Only a SHA-256 of each key's secret part is kept; the key itself exists
+-- only where it was handed out.
+CREATE TABLE api_keys (
+    id                 INTEGER PRIMARY KEY,
+    key_id             TEXT NOT NULL UNIQUE,
+    service_account_id INTEGER NOT NULL REFERENCES service_accounts(id),
+    secret_sha256      BLOB NOT NULL CHECK (length(secret_sha256) = 32),
+    created_at         INTEGER NOT NULL,
+    expires_at         INTEGER,
+    revoked_at         INTEGER,
+    last_used_at       INTEGER
+);
+CREATE INDEX api_keys_account ON api_keys(service_account_id);
+
+CREATE TABLE runners (
+    id                 INTEGER PRIMARY KEY,
+    public_id          TEXT NOT NULL UNIQUE,
+    org_id             INTEGER NOT NULL REFERENCES orgs(id),
+    name               TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 63),
+    service_account_id INTEGER NOT NULL UNIQUE REFERENCES service_accounts(id),
+    created_at         INTEGER NOT NULL,
+    last_seen_at       INTEGER,
+    deleted_at         INTEGER
+);
+CREATE UNIQUE INDEX runners_live_name ON runners(org_id, name) WHERE deleted_at IS NULL;
+
+CREATE TABLE certificates (
+    id                 INTEGER PRIMARY KEY,
+    serial             TEXT NOT NULL UNIQUE,
+    fingerprint_sha256 TEXT NOT NULL UNIQUE,
+    runner_id          INTEGER NOT NULL REFERENCES runners(id),
+    not_before         INTEGER NOT NULL,
+    not_after          INTEGER NOT NULL,
+    created_at         INTEGER NOT NULL,
+    revoked_at         INTEGER
+);
+CREATE INDEX certificates_runner ON certificates(runner_id);
+
+-- Append-only; each row's hash covers its content and the previous row's
+-- hash, so an edit or a deletion breaks the chain from that row on.
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    org        TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> all = {
+        {1, "identities: orgs, service accounts, API keys, runners, certificates, settings, audit log", schema_v1},
+    };
+    return all;
+}
+
+int latest_schema_version() { return migrations().back().version; }
+
+Result<int> schema_version(const Database& database) {
+    auto statement = Statement::prepare(database, "PRAGMA user_version");
+    if (!statement) return statement.error();
+    auto row = statement.value().step();
+    if (!row) return row.error();
+    return static_cast<int>(statement.value().column_int64(0));
+}
+
+Result<int> migrate(Database& database, int target) {
+    auto current = schema_version(database);
+    if (!current) return current.error();
+    if (current.value() > latest_schema_version()) {
+        return Error{ErrorKind::failed_precondition,
+                     "database " + database.path().string() + " has schema version " + std::to_string(current.value()) +
+                         ", newer than this tether knows (" + std::to_string(latest_schema_version()) +
+                         "): run the tether release that wrote it, or a later one"};
+    }
+    for (const Migration& step : migrations()) {
+        if (step.version <= current.value() || step.version > target) continue;
+        auto transaction = Transaction::begin(database);
+        if (!transaction) return transaction.error();
+        auto applied = execute(database, step.sql);
+        if (!applied) {
+            return Error{ErrorKind::internal, "migration to schema version " + std::to_string(step.version) +
+                                                  " failed: " + applied.error().message};
+        }
+        // PRAGMA user_version is transactional: it commits with the step.
+        if (auto bumped = execute(database, "PRAGMA user_version = " + std::to_string(step.version)); !bumped) {
+            return bumped.error();
+        }
+        if (auto committed = transaction.value().commit(); !committed) return committed.error();
+        current = step.version;
+    }
+    return current;
+}
+
+}  // namespace tether::store
