@@ -1,115 +1,132 @@
 #include "tether/http/client.h"
 
-#include <boost/asio/connect.hpp>
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including it.
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
+
+#include "tether/pki/tls.h"
 
 namespace tether::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
+using asio::use_awaitable;
 
 namespace {
 
 std::string to_string(beast::string_view text) { return std::string(text.data(), text.size()); }
 
-// The steps of one exchange as a chain of handlers on one io_context; the
-// stream's deadline covers connect, write and read (the resolver has the
-// system resolver's own timeouts).
-class Exchange {
-public:
-    Exchange(asio::io_context& io, const Request& request) : request_(request), resolver_(io), stream_(io) {}
+Error failure(const beast::error_code& ec, const std::string& what) {
+    if (ec == beast::error::timeout) return {ErrorKind::deadline_exceeded, what + ": no answer within the timeout"};
+    return {ErrorKind::unavailable, what + ": " + ec.message()};
+}
 
-    void start() {
-        stream_.expires_after(request_.timeout);
-        resolver_.async_resolve(request_.url.authority.host, std::to_string(request_.url.authority.port),
-                                [this](beast::error_code ec, tcp::resolver::results_type results) {
-                                    if (ec) return finish(ec, "cannot resolve " + request_.url.authority.host);
-                                    connect(results);
-                                });
+// Writes the request and reads the answer on a connected stream, plain or TLS.
+template <typename Stream>
+asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& request) {
+    std::string where = request.url.authority.to_string();
+    bhttp::request<bhttp::string_body> message{bhttp::string_to_verb(request.method), request.url.target, 11};
+    message.set(bhttp::field::host, where);
+    message.set(bhttp::field::user_agent, "tether");
+    for (const auto& [name, value] : request.headers) message.set(name, value);
+    message.body() = request.body;
+    message.prepare_payload();
+
+    beast::error_code ec;
+    co_await bhttp::async_write(stream, message, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec, "cannot send the request to " + where);
+
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(request.max_response_bytes);
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec, "no valid answer from " + where);
+
+    const auto& answer = parser.get();
+    Response response;
+    response.status = answer.result_int();
+    for (const auto& field : answer) {
+        std::string name = to_string(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        response.headers[name] = to_string(field.value());
+    }
+    response.body = answer.body();
+    co_return response;
+}
+
+// Resolves, connects, does the TLS handshake when asked, and exchanges.
+// The stream's deadline covers connect, handshake, write and read (the
+// resolver has the system resolver's own timeouts).
+asio::awaitable<Result<Response>> fetch_async(asio::io_context& io, const Request& request,
+                                              asio::ssl::context* tls) {
+    const HostPort& authority = request.url.authority;
+    beast::error_code ec;
+    tcp::resolver resolver(io);
+    auto endpoints = co_await resolver.async_resolve(authority.host, std::to_string(authority.port),
+                                                     asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec, "cannot resolve " + authority.host);
+
+    beast::tcp_stream tcp_stream(io);
+    tcp_stream.expires_after(request.timeout);
+    co_await tcp_stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec, "cannot connect to " + authority.to_string());
+
+    if (tls == nullptr) {
+        auto response = co_await exchange(tcp_stream, request);
+        tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        co_return response;
     }
 
-    Result<Response> result() {
-        if (error_) return *error_;
-        return std::move(response_);
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
+    if (auto expected = pki::expect_server_name(stream.native_handle(), authority.host); !expected) {
+        co_return expected.error();
     }
-
-private:
-    void connect(const tcp::resolver::results_type& results) {
-        stream_.async_connect(results, [this](beast::error_code ec, const tcp::endpoint&) {
-            if (ec) return finish(ec, "cannot connect to " + request_.url.authority.to_string());
-            write();
-        });
-    }
-
-    void write() {
-        message_ = {bhttp::string_to_verb(request_.method), request_.url.target, 11};
-        message_.set(bhttp::field::host, request_.url.authority.to_string());
-        message_.set(bhttp::field::user_agent, "tether");
-        for (const auto& [name, value] : request_.headers) message_.set(name, value);
-        message_.body() = request_.body;
-        message_.prepare_payload();
-        bhttp::async_write(stream_, message_, [this](beast::error_code ec, std::size_t) {
-            if (ec) return finish(ec, "cannot send the request to " + request_.url.authority.to_string());
-            read();
-        });
-    }
-
-    void read() {
-        parser_.body_limit(request_.max_response_bytes);
-        bhttp::async_read(stream_, buffer_, parser_, [this](beast::error_code ec, std::size_t) {
-            if (ec) return finish(ec, "no valid answer from " + request_.url.authority.to_string());
-            const auto& message = parser_.get();
-            response_.status = message.result_int();
-            for (const auto& field : message) {
-                std::string name = to_string(field.name_string());
-                for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                response_.headers[name] = to_string(field.value());
-            }
-            response_.body = message.body();
-            finish({}, "");
-        });
-    }
-
-    void finish(beast::error_code ec, const std::string& what) {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        if (!ec) return;
-        if (ec == beast::error::timeout) {
-            error_ = Error{ErrorKind::deadline_exceeded, what + ": no answer within the timeout"};
-        } else {
-            error_ = Error{ErrorKind::unavailable, what + ": " + ec.message()};
-        }
-    }
-
-    const Request& request_;
-    tcp::resolver resolver_;
-    beast::tcp_stream stream_;
-    bhttp::request<bhttp::string_body> message_;
-    beast::flat_buffer buffer_;
-    bhttp::response_parser<bhttp::string_body> parser_;
-    Response response_;
-    std::optional<Error> error_;
-};
+    co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec, "TLS handshake with " + authority.to_string() + " failed");
+    auto response = co_await exchange(stream, request);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));  // best effort
+    co_return response;
+}
 
 }  // namespace
 
 Result<Response> fetch(const Request& request) {
-    if (request.url.scheme != "http") {
-        return Error{ErrorKind::invalid_argument, "https URLs need the TLS client, which this build does not have yet"};
-    }
     if (bhttp::string_to_verb(request.method) == bhttp::verb::unknown) {
         return Error{ErrorKind::invalid_argument, "unknown HTTP method '" + request.method + "'"};
     }
+    std::optional<asio::ssl::context> tls;
+    if (request.url.scheme == "https") {
+        if (request.ca == nullptr) {
+            return Error{ErrorKind::invalid_argument,
+                         "https needs the CA certificate that signed the server's (e.g. --ca DATA_DIR/ca.crt)"};
+        }
+        tls.emplace(asio::ssl::context::tls_client);
+        if (auto configured = pki::configure_client_tls(tls->native_handle(), *request.ca); !configured) {
+            return configured.error();
+        }
+    }
     asio::io_context io;
-    Exchange exchange(io, request);
-    exchange.start();
+    std::optional<Result<Response>> outcome;
+    // co_spawn's handler wants a default-constructible result, which Result
+    // is not: the coroutine hands its result over through `outcome`.
+    auto run = [&]() -> asio::awaitable<void> { outcome.emplace(co_await fetch_async(io, request, tls ? &*tls : nullptr)); };
+    asio::co_spawn(io, run(), [](std::exception_ptr error) {
+        if (error) std::rethrow_exception(error);
+    });
     io.run();
-    return exchange.result();
+    return std::move(*outcome);
 }
 
 }  // namespace tether::http

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <set>
 
@@ -30,8 +31,9 @@ namespace {
 const log::Logger logger("api");
 
 struct Connection {
-    beast::tcp_stream* stream;
+    beast::tcp_stream* stream;  // the TCP layer, plain or under TLS
     bool idle;
+    std::string peer;
 };
 
 std::string to_string(const tcp::endpoint& endpoint) {
@@ -90,20 +92,25 @@ std::optional<HttpResponse> answer_for_read_error(const beast::error_code& ec, c
 }  // namespace
 
 struct ApiListener::State {
-    State(asio::io_context& io_, Router router_, ListenerLimits limits_)
-        : io(io_), router(std::move(router_)), limits(limits_) {}
+    State(asio::io_context& io_, Router router_, ListenerLimits limits_, std::shared_ptr<asio::ssl::context> tls_)
+        : io(io_), router(std::move(router_)), limits(limits_), tls(std::move(tls_)) {}
 
     asio::io_context& io;
     Router router;
     ListenerLimits limits;
+    std::shared_ptr<asio::ssl::context> tls;
     std::optional<tcp::acceptor> acceptor;
     std::set<Connection*> connections;
     bool stopping = false;
 
     asio::awaitable<void> accept_loop(std::shared_ptr<State> self);
-    asio::awaitable<void> serve(std::shared_ptr<State> self, tcp::socket socket);
-    asio::awaitable<bool> answer(beast::tcp_stream& stream, const HttpResponse& response, unsigned version,
-                                 bool keep_alive, const std::string& request_id);
+    asio::awaitable<void> serve_plain(std::shared_ptr<State> self, tcp::socket socket);
+    asio::awaitable<void> serve_tls(std::shared_ptr<State> self, tcp::socket socket);
+    template <typename Stream>
+    asio::awaitable<void> exchange(Stream& stream, Connection& connection);
+    template <typename Stream>
+    asio::awaitable<bool> answer(Stream& stream, const HttpResponse& response, unsigned version, bool keep_alive,
+                                 const std::string& request_id);
 };
 
 asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> self) {
@@ -124,54 +131,56 @@ asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> sel
             socket.close(ec);
             continue;
         }
-        asio::co_spawn(io, serve(self, std::move(socket)), asio::detached);
+        if (tls) {
+            asio::co_spawn(io, serve_tls(self, std::move(socket)), asio::detached);
+        } else {
+            asio::co_spawn(io, serve_plain(self, std::move(socket)), asio::detached);
+        }
     }
 }
 
-asio::awaitable<bool> ApiListener::State::answer(beast::tcp_stream& stream, const HttpResponse& response,
-                                                 unsigned version, bool keep_alive, const std::string& request_id) {
+template <typename Stream>
+asio::awaitable<bool> ApiListener::State::answer(Stream& stream, const HttpResponse& response, unsigned version,
+                                                 bool keep_alive, const std::string& request_id) {
     auto message = render(response, version, request_id);
     message.keep_alive(keep_alive && !stopping);
-    stream.expires_after(limits.request_timeout);
+    beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
     beast::error_code ec;
     co_await http::async_write(stream, message, asio::redirect_error(use_awaitable, ec));
     co_return !ec && message.keep_alive();
 }
 
-// The coroutine frame holds the shared_ptr, keeping the state alive while
-// the connection lasts.
-asio::awaitable<void> ApiListener::State::serve(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+// Requests and answers on one connection, plain or TLS, until either side
+// closes, a limit is hit, or the listener stops.
+template <typename Stream>
+asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& connection) {
     beast::error_code ec;
-    std::string peer = to_string(socket.remote_endpoint(ec));
-    beast::tcp_stream stream(std::move(socket));
-    Connection connection{&stream, true};
-    connections.insert(&connection);
     beast::flat_buffer buffer;
-
     for (bool keep_going = true; keep_going && !stopping;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         parser.body_limit(limits.max_body_bytes);
         connection.idle = true;
-        stream.expires_after(limits.idle_timeout);
+        beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
         co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
         connection.idle = false;
         if (!ec) {
-            stream.expires_after(limits.request_timeout);
+            beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
             co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
         }
         std::string request_id = crypto::random_hex(8);
         if (ec) {
             if (auto response = answer_for_read_error(ec, request_id)) {
-                logger.info("bad request", {{"peer", peer}, {"request_id", request_id}, {"error", ec.message()}});
+                logger.info("bad request",
+                            {{"peer", connection.peer}, {"request_id", request_id}, {"error", ec.message()}});
                 co_await answer(stream, *response, 11, false, request_id);
             }
-            break;
+            co_return;
         }
 
         auto started = std::chrono::steady_clock::now();
         const auto& message = parser.get();
-        HttpRequest request = convert(message, request_id, peer);
+        HttpRequest request = convert(message, request_id, connection.peer);
         HttpResponse response = router.dispatch(request);
         keep_going = co_await answer(stream, response, message.version(), message.keep_alive(), request_id);
 
@@ -183,16 +192,48 @@ asio::awaitable<void> ApiListener::State::serve(std::shared_ptr<State> /*keep_al
                       {"path", request.path},
                       {"status", response.status},
                       {"duration_us", static_cast<long long>(micros.count())},
-                      {"peer", peer},
+                      {"peer", connection.peer},
                       {"request_id", request_id}});
     }
+}
+
+// The coroutine frames hold the shared_ptr, keeping the state alive while
+// the connection lasts.
+asio::awaitable<void> ApiListener::State::serve_plain(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+    beast::error_code ec;
+    std::string peer = to_string(socket.remote_endpoint(ec));
+    beast::tcp_stream stream(std::move(socket));
+    Connection connection{&stream, true, peer};
+    connections.insert(&connection);
+    co_await exchange(stream, connection);
     connections.erase(&connection);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream.close();
 }
 
-ApiListener::ApiListener(asio::io_context& io, Router router, ListenerLimits limits)
-    : state_(std::make_shared<State>(io, std::move(router), limits)) {}
+asio::awaitable<void> ApiListener::State::serve_tls(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+    beast::error_code ec;
+    std::string peer = to_string(socket.remote_endpoint(ec));
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    Connection connection{&beast::get_lowest_layer(stream), false, peer};
+    connections.insert(&connection);
+    beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+        // Scanners and wrong CAs land here; the reason helps the operator.
+        logger.info("TLS handshake failed", {{"peer", peer}, {"error", ec.message()}});
+    } else {
+        co_await exchange(stream, connection);
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+        co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+    }
+    connections.erase(&connection);
+    beast::get_lowest_layer(stream).close();
+}
+
+ApiListener::ApiListener(asio::io_context& io, Router router, ListenerLimits limits,
+                         std::shared_ptr<asio::ssl::context> tls)
+    : state_(std::make_shared<State>(io, std::move(router), limits, std::move(tls))) {}
 
 ApiListener::~ApiListener() { stop(); }
 

@@ -59,10 +59,9 @@ int run(const ServerConfig& config) {
     add_health_routes(router, database.value(), [&stopping] { return !stopping; });
     ApiListener listener(io, std::move(router));
 
-    auto bound = listener.listen(config.api_listen);
-    if (!bound) fail(bound.error());
-    logger.info("api listening", {{"address", bound.value().to_string()}, {"data_dir", config.data_dir.string()}});
-
+    // Handlers go in before anything announces readiness: a SIGTERM that
+    // follows "api listening" at once must find them (and is queued until
+    // io.run() starts).
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
@@ -70,6 +69,10 @@ int run(const ServerConfig& config) {
         stopping = true;
         listener.stop();
     });
+
+    auto bound = listener.listen(config.api_listen);
+    if (!bound) fail(bound.error());
+    logger.info("api listening", {{"address", bound.value().to_string()}, {"data_dir", config.data_dir.string()}});
 
     io.run();
     logger.info("stopped");

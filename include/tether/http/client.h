@@ -9,6 +9,7 @@
 
 #include "tether/core/endpoint.h"
 #include "tether/core/error.h"
+#include "tether/pki/certificate.h"
 
 namespace tether::http {
 
@@ -19,6 +20,9 @@ struct Request {
     std::string body;
     std::chrono::milliseconds timeout{10'000};  // for the whole exchange
     std::size_t max_response_bytes = 16 * 1024 * 1024;
+    // For https: the only CA trusted for the server's certificate, whose
+    // name must match the URL's host.
+    const pki::Certificate* ca = nullptr;
 };
 
 struct Response {
@@ -27,10 +31,10 @@ struct Response {
     std::string body;
 };
 
-// One HTTP/1.1 exchange on a fresh connection. Host names go through the
-// system resolver (files, then DNS). Errors: unavailable (cannot resolve or
-// connect, connection lost), deadline_exceeded, invalid_argument (https,
-// which needs the TLS client of a later change).
+// One HTTP/1.1 exchange on a fresh connection, over TLS 1.3 for https.
+// Host names go through the system resolver (files, then DNS). Errors:
+// unavailable (cannot resolve or connect, TLS handshake refused, connection
+// lost), deadline_exceeded, invalid_argument (https without a CA).
 Result<Response> fetch(const Request& request);
 
 }  // namespace tether::http

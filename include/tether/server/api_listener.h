@@ -10,7 +10,10 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 
 namespace tether::server {
 
@@ -24,10 +27,12 @@ struct ListenerLimits {
 
 // The HTTP listener of the API: accepts connections on an io_context, reads
 // requests within the limits, hands them to the Router and writes the
-// answers, each with an X-Request-Id. Beast stays inside the .cpp.
+// answers, each with an X-Request-Id. With a TLS context it speaks HTTPS
+// only. Beast stays inside the .cpp.
 class ApiListener {
 public:
-    ApiListener(boost::asio::io_context& io, Router router, ListenerLimits limits = {});
+    ApiListener(boost::asio::io_context& io, Router router, ListenerLimits limits = {},
+                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     ~ApiListener();
     ApiListener(const ApiListener&) = delete;
     ApiListener& operator=(const ApiListener&) = delete;

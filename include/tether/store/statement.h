@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tether/core/error.h"
 #include "tether/store/database.h"
@@ -69,5 +70,35 @@ private:
 
 // Runs SQL text holding one or more statements that return no rows.
 Result<Done> execute(const Database& database, std::string_view sql);
+
+// Prepares `sql`, lets `bind` bind its parameters, and runs it to completion.
+template <typename Bind>
+Result<Done> execute(const Database& database, std::string_view sql, Bind bind) {
+    auto statement = Statement::prepare(database, sql);
+    if (!statement) return statement.error();
+    bind(statement.value());
+    return statement.value().run();
+}
+
+// Every row of `query`, each turned into a T by `read`.
+template <typename T, typename Read>
+Result<std::vector<T>> read_all(Statement& query, Read read) {
+    std::vector<T> out;
+    while (true) {
+        auto row = query.step();
+        if (!row) return row.error();
+        if (!row.value()) return out;
+        out.push_back(read(query));
+    }
+}
+
+// The first row of `query` as a T, or not_found with the message `missing`.
+template <typename T, typename Read>
+Result<T> read_one(Statement& query, Read read, const std::string& missing) {
+    auto row = query.step();
+    if (!row) return row.error();
+    if (!row.value()) return Error{ErrorKind::not_found, missing};
+    return read(query);
+}
 
 }  // namespace tether::store

@@ -5,23 +5,28 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <thread>
 
 #include "tether/http/client.h"
+#include "tether/pki/authority.h"
+#include "tether/pki/tls.h"
 #include "tether/server/api_listener.h"
 
 using namespace tether;
 
 namespace {
 
-// A real ApiListener on 127.0.0.1:0, run on its own thread.
+// A real ApiListener on 127.0.0.1:0, run on its own thread; HTTPS when
+// given a TLS context.
 struct LiveListener {
     boost::asio::io_context io;
     server::ApiListener listener;
     HostPort address;
     std::thread thread;
 
-    explicit LiveListener(server::Router router) : listener(io, std::move(router)) {
+    explicit LiveListener(server::Router router, std::shared_ptr<boost::asio::ssl::context> tls = nullptr)
+        : listener(io, std::move(router), {}, std::move(tls)) {
         address = listener.listen({"127.0.0.1", 0}).value();
         thread = std::thread([this] { io.run(); });
     }
@@ -129,11 +134,88 @@ TEST_CASE("fetch resolves localhost through the system resolver") {
     CHECK(response.value().body == "hi");
 }
 
-TEST_CASE("fetch refuses https until it has a TLS client, and unknown methods") {
+TEST_CASE("fetch refuses https without a CA to trust, and unknown methods") {
     auto response = http::fetch(get("https://127.0.0.1:1/"));
     REQUIRE_FALSE(response);
     CHECK(response.error().kind == ErrorKind::invalid_argument);
+    CHECK(response.error().message.find("CA certificate") != std::string::npos);
     http::Request odd = get("http://127.0.0.1:1/");
     odd.method = "FROB";
     CHECK(http::fetch(odd).error().kind == ErrorKind::invalid_argument);
+}
+
+namespace {
+
+// A CA and a server certificate, by default for localhost and 127.0.0.1 as
+// `server init` makes them.
+struct TestPki {
+    pki::CertificateAuthority ca = pki::create_authority("tether test CA", std::chrono::hours(1));
+    pki::PrivateKey server_key = pki::PrivateKey::generate();
+    pki::Certificate server_certificate;
+
+    explicit TestPki(pki::ServerNames names = {{"localhost"}, {"127.0.0.1"}})
+        : server_certificate(pki::issue_server_certificate(ca, server_key, names, std::chrono::hours(1)).value()) {}
+
+    std::shared_ptr<boost::asio::ssl::context> server_context() const {
+        auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+        REQUIRE(pki::configure_server_tls(context->native_handle(), server_certificate, server_key));
+        return context;
+    }
+};
+
+server::Router hello_router() {
+    server::Router router;
+    router.add("GET", "/", [](const server::HttpRequest&) { return server::HttpResponse{200, "hello over TLS"}; });
+    return router;
+}
+
+}  // namespace
+
+TEST_CASE("https: the client verifies the server against the given CA, by IP and by name") {
+    TestPki test_pki;
+    LiveListener live(hello_router(), test_pki.server_context());
+    for (std::string host : {"127.0.0.1", "localhost"}) {
+        http::Request request = get("https://" + host + ":" + std::to_string(live.address.port) + "/");
+        request.ca = &test_pki.ca.certificate;
+        auto response = http::fetch(request);
+        REQUIRE_MESSAGE(response, host, ": ", response.error().message);
+        CHECK(response.value().body == "hello over TLS");
+    }
+}
+
+TEST_CASE("https: another CA, or a name the certificate does not carry, fails the handshake") {
+    TestPki test_pki;
+    TestPki other;
+    LiveListener live(hello_router(), test_pki.server_context());
+
+    http::Request wrong_ca = get("https://127.0.0.1:" + std::to_string(live.address.port) + "/");
+    wrong_ca.ca = &other.ca.certificate;
+    auto refused = http::fetch(wrong_ca);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ErrorKind::unavailable);
+    CHECK(refused.error().message.find("TLS handshake with 127.0.0.1:") == 0);
+
+    // A certificate for localhost only, asked for as 127.0.0.1.
+    TestPki name_only({{"localhost"}, {}});
+    LiveListener named(hello_router(), name_only.server_context());
+    http::Request wrong_name = get("https://127.0.0.1:" + std::to_string(named.address.port) + "/");
+    wrong_name.ca = &name_only.ca.certificate;
+    auto mismatch = http::fetch(wrong_name);
+    REQUIRE_FALSE(mismatch);
+    CHECK(mismatch.error().message.find("TLS handshake") != std::string::npos);
+
+    // And the listener is still serving.
+    http::Request good = get("https://127.0.0.1:" + std::to_string(live.address.port) + "/");
+    good.ca = &test_pki.ca.certificate;
+    CHECK(http::fetch(good));
+}
+
+TEST_CASE("https: plain HTTP to the TLS listener gets no answer, and the listener keeps serving") {
+    TestPki test_pki;
+    LiveListener live(hello_router(), test_pki.server_context());
+    auto plain = http::fetch(get("http://127.0.0.1:" + std::to_string(live.address.port) + "/"));
+    CHECK_FALSE(plain);
+    http::Request good = get("https://127.0.0.1:" + std::to_string(live.address.port) + "/");
+    good.ca = &test_pki.ca.certificate;
+    CHECK(http::fetch(good));
 }
