@@ -33,6 +33,7 @@ void add_command(CLI::App& root, cli::Action& action) {
         default_admin_config_path());
 
     add(*admin, chosen, "status", "Show whether the server is up and ready", show_status);
+    add(*admin, chosen, "whoami", "Show the service account, org and role of the API key in use", whoami);
 }
 
 }  // namespace tether::admin

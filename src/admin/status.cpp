@@ -13,6 +13,7 @@ int show_status(const AdminConfig& config) {
     request.url = config.server;
     request.url.target = "/readyz";
     request.timeout = config.timeout;
+    request.ca = config.ca ? &*config.ca : nullptr;
     auto response = http::fetch(request);
     if (!response) fail(response.error());
 

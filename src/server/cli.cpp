@@ -2,15 +2,39 @@
 
 #include "tether/cli/settings_options.h"
 #include "tether/server/config.h"
+#include "tether/server/init.h"
 #include "tether/server/server.h"
 
 namespace tether::server {
 
 void add_command(CLI::App& root, cli::Action& action) {
     CLI::App* command = root.add_subcommand(
-        "server", "Run the control plane: identities, store, the HTTP API (and, to come, the tunnel listener)");
+        "server", "Run the control plane: identities, store, the HTTPS API (and, to come, the tunnel listener)");
+    command->require_subcommand(0, 1);
+
+    // `server init` shares the server's settings (--data-dir, --api-listen…),
+    // which may also follow it on the command line.
+    auto init_options = std::make_shared<InitOptions>();
+    auto init_chosen = std::make_shared<bool>(false);
+    CLI::App* init_command = command->add_subcommand(
+        "init", "Create a new data dir: database, CA, server certificate, master key, first org and admin key");
+    init_command->fallthrough();
+    init_command->add_option("--hostname", init_options->hostname, "name runners and admins reach the server by")
+        ->required();
+    init_command->add_option("--trust-domain", init_options->trust_domain,
+                             "trust domain of runner identities (default: the hostname)");
+    init_command->add_option("--org", init_options->org, "name of the first org")->capture_default_str();
+    init_command->callback([init_chosen] { *init_chosen = true; });
+
     cli::on_settings(*command, action, server_specs(), "TETHER_SERVER_CONFIG",
-                     [](const config::Settings& settings) { return run(server_config(settings)); });
+                     [init_options, init_chosen](const config::Settings& settings) {
+                         ServerConfig config = server_config(settings);
+                         if (!*init_chosen) return run(config);
+                         InitOptions options = *init_options;
+                         options.data_dir = config.data_dir;
+                         options.api_port = config.api_listen.port != 0 ? config.api_listen.port : 8443;
+                         return init(options);
+                     });
 }
 
 }  // namespace tether::server

@@ -4,11 +4,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <cerrno>
 #include <cstring>
 
 #include "tether/core/log.h"
+#include "tether/crypto/secret_file.h"
+#include "tether/pki/certificate.h"
+#include "tether/pki/private_key.h"
+#include "tether/pki/tls.h"
 #include "tether/server/api_listener.h"
+#include "tether/server/api_routes.h"
+#include "tether/server/data_dir.h"
 #include "tether/server/health.h"
 #include "tether/store/database.h"
 #include "tether/store/migrations.h"
@@ -18,33 +25,48 @@ namespace {
 
 const log::Logger logger("server");
 
-// The data dir holds keys: created 0700, and a looser existing one is
-// reported (the operator may have a reason, such as a group-readable backup).
-void prepare_data_dir(const std::filesystem::path& dir) {
-    std::error_code ec;
-    if (!std::filesystem::exists(dir, ec)) {
-        if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-            fail(ExitCode::config, "cannot create data dir " + dir.string() + ": " + std::strerror(errno));
-        }
-        logger.info("created data dir", {{"path", dir.string()}});
-    }
+// The data dir holds keys: a looser one is reported (the operator may have a
+// reason, such as a group-readable backup), an uninitialised one refused.
+void check_data_dir(const DataDir& data) {
     struct stat info {};
-    if (::stat(dir.c_str(), &info) != 0) {
-        fail(ExitCode::config, "cannot use data dir " + dir.string() + ": " + std::strerror(errno));
+    if (::stat(data.root.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        !std::filesystem::exists(data.ca_certificate())) {
+        fail(ExitCode::config, "data dir " + data.root.string() +
+                                   " is not initialised: run tether server init --data-dir " + data.root.string() +
+                                   " --hostname HOST");
     }
-    if (!S_ISDIR(info.st_mode)) fail(ExitCode::config, "data dir " + dir.string() + " is not a directory");
     if ((info.st_mode & 0077) != 0) {
         logger.warn("data dir is accessible to other users; chmod 700 it",
-                    {{"path", dir.string()}, {"mode", static_cast<unsigned>(info.st_mode & 0777)}});
+                    {{"path", data.root.string()}, {"mode", static_cast<unsigned>(info.st_mode & 0777)}});
     }
+}
+
+template <typename T>
+T loaded(Result<T> result, const std::filesystem::path& path) {
+    if (!result) fail(ExitCode::config, "cannot load " + path.string() + ": " + result.error().message);
+    return std::move(result).value();
+}
+
+// The API's TLS context from the server certificate and key of the data dir.
+std::shared_ptr<boost::asio::ssl::context> api_tls(const DataDir& data) {
+    auto certificate_pem = loaded(crypto::read_private_file(data.server_certificate()), data.server_certificate());
+    auto key_pem = loaded(crypto::read_private_file(data.server_key()), data.server_key());
+    auto certificate = loaded(pki::Certificate::from_pem(certificate_pem.reveal()), data.server_certificate());
+    auto key = loaded(pki::PrivateKey::from_pem(key_pem.reveal()), data.server_key());
+    auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    if (auto configured = pki::configure_server_tls(context->native_handle(), certificate, key); !configured) {
+        fail(ExitCode::config, "cannot use the server certificate: " + configured.error().message);
+    }
+    return context;
 }
 
 }  // namespace
 
 int run(const ServerConfig& config) {
-    prepare_data_dir(config.data_dir);
-    auto database = store::Database::open(config.data_dir / "tether.db");
+    DataDir data{config.data_dir};
+    check_data_dir(data);
+    auto tls = api_tls(data);
+    auto database = store::Database::open(data.database());
     if (!database) fail(ExitCode::unavailable, database.error().message);
     auto before = store::schema_version(database.value());
     auto version = store::migrate(database.value());
@@ -57,7 +79,8 @@ int run(const ServerConfig& config) {
     bool stopping = false;  // io runs on this thread only: no lock needed
     Router router;
     add_health_routes(router, database.value(), [&stopping] { return !stopping; });
-    ApiListener listener(io, std::move(router));
+    add_api_routes(router, database.value());
+    ApiListener listener(io, std::move(router), {}, tls);
 
     // Handlers go in before anything announces readiness: a SIGTERM that
     // follows "api listening" at once must find them (and is queued until

@@ -61,6 +61,8 @@ TEST_CASE("admin reads ~/.config/tether/admin.toml when nothing else is named") 
 
 TEST_CASE("a running server obeys the winning layer: the flag's log level") {
     TempDir dir;
+    Outcome init = run({"server", "init", "--data-dir", (dir / "data").string(), "--hostname", "localhost"});
+    REQUIRE(init.exit_code == 0);
     write_file(dir / "server.toml", "[log]\nlevel = \"error\"\n");
     Process server({"server", "--config", (dir / "server.toml").string(), "--data-dir", (dir / "data").string(),
                     "--api-listen", "127.0.0.1:0", "--log-level", "debug", "--log-format", "json"},
@@ -68,8 +70,9 @@ TEST_CASE("a running server obeys the winning layer: the flag's log level") {
     auto listening = server.wait_for_log("api listening");
     REQUIRE_MESSAGE(listening, server.err());
     // Probe requests are logged at debug: they appear only if debug won.
-    Outcome status = run({"admin", "status", "--server", "http://" + listening->at("address").get<std::string>()});
-    CHECK(status.exit_code == 0);
+    Outcome status = run({"admin", "status", "--server", "https://" + listening->at("address").get<std::string>(),
+                          "--ca", (dir / "data/ca.crt").string()});
+    CHECK_MESSAGE(status.exit_code == 0, status.err);
     auto probe = server.wait_for_log("request", 5s);
     REQUIRE(probe);
     CHECK(probe->at("level") == "debug");

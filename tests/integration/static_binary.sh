@@ -44,10 +44,11 @@ esac
 if readelf -l "$binary" | grep -q INTERP; then fail "the binary has a program interpreter"; fi
 readelf -d "$binary" 2>/dev/null | grep -q NEEDED && fail "the binary has NEEDED entries"
 
-# 2. Resolution: start the server on a name, ask it over that name.
+# 2. Resolution: start the server on a name, ask it over that name (TLS).
 check_name() {
   local name=$1 dir=$work/$1
   mkdir -p "$dir"
+  "$binary" server init --data-dir "$dir/data" --hostname "$name" > /dev/null || fail "server init for $name failed"
   "$binary" server --data-dir "$dir/data" --api-listen "$name:0" --log-format json 2>"$dir/log" &
   local pid=$!
   pids+=("$pid")
@@ -60,8 +61,9 @@ check_name() {
   done
   [ -n "$address" ] || fail "server on $name never listened"
   local port=${address##*:}
-  # The admin client resolves the name as well.
-  "$binary" admin status --server "http://$name:$port" || fail "admin status over $name failed"
+  # The admin client resolves the name as well, and checks it against the
+  # server's certificate.
+  "$binary" admin status --server "https://$name:$port" --ca "$dir/data/ca.crt" || fail "admin status over $name failed"
   kill -TERM "$pid"
   wait "$pid" || fail "server on $name did not stop cleanly"
   echo "resolved $name -> $address"

@@ -30,6 +30,7 @@ public:
         command.add_flag("--print-config", print_config_,
                          "print every setting with its value and origin, then exit");
         for (const config::Spec& spec : specs_) {
+            if (!spec.has_flag) continue;
             Flag& flag = flags_.emplace_back(Flag{spec.key, nullptr, {}});
             std::string names = "--" + config::flag_name(spec.key);
             if (spec.short_flag != 0) names = std::string("-") + spec.short_flag + "," + names;

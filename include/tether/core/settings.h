@@ -37,6 +37,7 @@ struct Spec {
     std::vector<std::string> choices;  // for Kind::choice
     bool secret = false;               // shown only through redact()
     char short_flag = 0;               // e.g. 'o' for -o, beside the long flag
+    bool has_flag = true;              // false for secrets: never on argv, only env or file
 };
 
 enum class Origin { default_value, file, environment, flag };

@@ -1,0 +1,67 @@
+#include "tether/admin/api_client.h"
+
+#include "tether/http/client.h"
+
+namespace tether::admin {
+namespace {
+
+ErrorKind kind_for_status(unsigned status) {
+    switch (status) {
+        case 400:
+        case 413:
+        case 422: return ErrorKind::invalid_argument;
+        case 401: return ErrorKind::unauthenticated;
+        case 403: return ErrorKind::permission_denied;
+        case 404: return ErrorKind::not_found;
+        case 409: return ErrorKind::already_exists;
+        default: return ErrorKind::unavailable;
+    }
+}
+
+}  // namespace
+
+Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& method, const std::string& target,
+                                const nlohmann::json* body, bool authenticated) {
+    http::Request request;
+    request.method = method;
+    request.url = config.server;
+    request.url.target = target;
+    request.timeout = config.timeout;
+    request.ca = config.ca ? &*config.ca : nullptr;
+    std::string authorization;
+    if (authenticated) {
+        if (!config.api_key) {
+            return Error{ErrorKind::unauthenticated,
+                         "no API key: use --api-key-file FILE, TETHER_API_KEY, or api_key in the admin config"};
+        }
+        authorization = "Bearer " + std::string(config.api_key->reveal());
+        request.headers.emplace_back("Authorization", authorization);
+    }
+    if (body != nullptr) {
+        request.body = body->dump();
+        request.headers.emplace_back("Content-Type", "application/json");
+    }
+    auto response = http::fetch(request);
+    wipe(authorization);
+    for (auto& [name, value] : request.headers) wipe(value);
+    if (!response) {
+        return Error{response.error().kind, response.error().message + " (server " + config.server.to_string() + ")"};
+    }
+
+    nlohmann::json parsed = nlohmann::json::parse(response.value().body, nullptr, false);
+    unsigned status = response.value().status;
+    if (status >= 200 && status < 300) {
+        if (parsed.is_discarded()) return Error{ErrorKind::unavailable, "the server answered with invalid JSON"};
+        return parsed;
+    }
+    std::string message = "HTTP " + std::to_string(status);
+    if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
+        message = parsed["error"].value("message", message);
+        if (parsed.contains("request_id") && parsed["request_id"].is_string()) {
+            message += " (request " + parsed["request_id"].get<std::string>() + ")";
+        }
+    }
+    return Error{kind_for_status(status), message};
+}
+
+}  // namespace tether::admin
