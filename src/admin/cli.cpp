@@ -1,5 +1,6 @@
 #include "tether/admin/cli.h"
 
+#include "tether/admin/account_commands.h"
 #include "tether/admin/commands.h"
 #include "tether/admin/config.h"
 #include "tether/cli/settings_options.h"
@@ -8,7 +9,7 @@
 namespace tether::admin {
 namespace {
 
-using Command = std::function<int(const AdminConfig&)>;
+using Command = AdminCommand;
 
 void add(CLI::App& admin, const std::shared_ptr<Command>& chosen, const std::string& name,
          const std::string& help, Command command) {
@@ -34,6 +35,7 @@ void add_command(CLI::App& root, cli::Action& action) {
 
     add(*admin, chosen, "status", "Show whether the server is up and ready", show_status);
     add(*admin, chosen, "whoami", "Show the service account, org and role of the API key in use", whoami);
+    add_account_commands(*admin, chosen);
 }
 
 }  // namespace tether::admin

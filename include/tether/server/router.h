@@ -18,6 +18,7 @@ struct HttpRequest {
     std::string body;
     std::string request_id;
     std::string peer;  // "127.0.0.1:53422"
+    std::map<std::string, std::string> params;  // from {placeholders} of the matched route
 };
 
 struct HttpResponse {
@@ -33,15 +34,22 @@ HttpResponse error_response(unsigned status, const std::string& code, const std:
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-// Exact-path routing; 404 for an unknown path and 405 (with Allow) for a
-// known path with another method.
+// Routes by method and path pattern, where a segment "{name}" matches any
+// one non-empty segment and hands it to the handler in params["name"].
+// 404 for a path no pattern matches; 405 (with Allow) for a matching path
+// with another method.
 class Router {
 public:
-    void add(std::string method, std::string path, Handler handler);
-    HttpResponse dispatch(const HttpRequest& request) const;
+    void add(std::string method, std::string pattern, Handler handler);
+    HttpResponse dispatch(HttpRequest request) const;
 
 private:
-    std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
+    struct Route {
+        std::string method;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
 };
 
 }  // namespace tether::server

@@ -41,3 +41,17 @@ TEST_CASE("an unknown path is 404 and a wrong method 405 with Allow, both in the
     REQUIRE(wrong.headers.size() == 1);
     CHECK(wrong.headers[0] == std::pair<std::string, std::string>{"Allow", "GET, PUT"});
 }
+
+TEST_CASE("placeholders capture one non-empty segment each") {
+    Router router;
+    router.add("GET", "/v1/runners/{name}", [](const HttpRequest& r) { return HttpResponse{200, r.params.at("name")}; });
+    router.add("POST", "/v1/runners/{name}/credentials",
+               [](const HttpRequest& r) { return HttpResponse{201, "creds " + r.params.at("name")}; });
+    CHECK(router.dispatch(request("GET", "/v1/runners/web-1")).body == "web-1");
+    CHECK(router.dispatch(request("POST", "/v1/runners/web-1/credentials")).body == "creds web-1");
+    CHECK(router.dispatch(request("GET", "/v1/runners/")).status == 404);
+    CHECK(router.dispatch(request("GET", "/v1/runners/a/b")).status == 404);
+    CHECK(router.dispatch(request("GET", "/v1/runners")).status == 404);
+    CHECK(router.dispatch(request("DELETE", "/v1/runners/web-1")).status == 405);
+    CHECK(router.dispatch(request("GET", "")).status == 404);
+}

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "tether/admin/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace tether::admin {
+
+using AdminCommand = std::function<int(const AdminConfig&)>;
+
+// Adds `service-account …` and `api-key …`; the chosen one lands in `chosen`.
+void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
+
+}  // namespace tether::admin

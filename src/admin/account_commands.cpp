@@ -1,0 +1,179 @@
+// tether admin service-account … and api-key …
+#include <CLI/CLI.hpp>
+#include <ctime>
+#include <iostream>
+
+#include "tether/admin/account_commands.h"
+#include "tether/admin/api_client.h"
+#include "tether/admin/output.h"
+#include "tether/core/error.h"
+
+namespace tether::admin {
+namespace {
+
+// "?org=NAME" when the admin asked for an org, so the server can refuse others.
+std::string scoped(const AdminConfig& config, std::string path) {
+    return config.org.empty() ? path : path + "?org=" + config.org;
+}
+
+nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
+                            const nlohmann::json* body = nullptr) {
+    auto answer = call_api(config, method, scoped(config, path), body);
+    if (!answer) fail(answer.error());
+    return std::move(answer).value();
+}
+
+std::string utc(std::int64_t seconds) {
+    std::time_t at = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&at, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+// A cell for people: times (fields named *_at, Unix seconds in the API) in UTC.
+std::string text(const std::string& field, const nlohmann::json& value) {
+    if (value.is_null()) return "-";
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer() && field.size() > 3 && field.compare(field.size() - 3, 3, "_at") == 0) {
+        return utc(value.get<std::int64_t>());
+    }
+    return value.dump();
+}
+
+// Prints `answer` as JSON, or as a table of `columns` from the array under `list`.
+int print_list(const AdminConfig& config, const nlohmann::json& answer, const char* list,
+               const std::vector<std::string>& columns) {
+    if (config.output == Output::json) {
+        std::cout << answer.dump(2) << "\n";
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& item : answer.at(list)) {
+        std::vector<std::string> row;
+        for (const auto& column : columns) row.push_back(text(column, item.value(column, nlohmann::json())));
+        rows.push_back(std::move(row));
+    }
+    std::cout << format_table(columns, rows);
+    return 0;
+}
+
+int print_object(const AdminConfig& config, const nlohmann::json& answer) {
+    if (config.output == Output::json) {
+        std::cout << answer.dump(2) << "\n";
+        return 0;
+    }
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const auto& [key, value] : answer.items()) rows.emplace_back(key, text(key, value));
+    std::cout << format_pairs(rows);
+    return 0;
+}
+
+struct AccountArgs {
+    std::string name;
+    std::string role;
+    std::string kind = "bot";
+};
+
+struct KeyArgs {
+    std::string service_account;
+    std::string expires_in;
+    std::string key_id;
+};
+
+}  // namespace
+
+void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen) {
+    auto on = [chosen](CLI::App* command, AdminCommand run) { command->callback([chosen, run] { *chosen = run; }); };
+
+    CLI::App* accounts = admin.add_subcommand("service-account", "Service accounts of the org: people and automation");
+    accounts->require_subcommand(1);
+    auto account = std::make_shared<AccountArgs>();
+
+    CLI::App* create = accounts->add_subcommand("create", "Create a service account");
+    create->add_option("name", account->name, "its name ([a-z0-9-])")->required();
+    create->add_option("--role", account->role, "viewer, operator or admin")->required();
+    create->add_option("--kind", account->kind, "user or bot")->capture_default_str();
+    on(create, [account](const AdminConfig& config) {
+        nlohmann::json body = {{"name", account->name}, {"role", account->role}, {"kind", account->kind}};
+        return print_object(config, call_or_fail(config, "POST", "/v1/service-accounts", &body));
+    });
+
+    on(accounts->add_subcommand("list", "List the org's service accounts"), [](const AdminConfig& config) {
+        return print_list(config, call_or_fail(config, "GET", "/v1/service-accounts"), "service_accounts",
+                          {"name", "kind", "role", "active", "created_at"});
+    });
+
+    for (const char* verb : {"disable", "enable"}) {
+        CLI::App* toggle = accounts->add_subcommand(verb, std::string(verb == std::string("disable")
+                                                                          ? "Disable: its keys stop working at once"
+                                                                          : "Enable again"));
+        toggle->add_option("name", account->name, "the service account")->required();
+        on(toggle, [account, verb = std::string(verb)](const AdminConfig& config) {
+            return print_object(config, call_or_fail(config, "POST", "/v1/service-accounts/" + account->name + "/" + verb));
+        });
+    }
+
+    CLI::App* remove = accounts->add_subcommand("delete", "Delete a service account and revoke its keys");
+    remove->add_option("name", account->name, "the service account")->required();
+    on(remove, [account](const AdminConfig& config) {
+        return print_object(config, call_or_fail(config, "DELETE", "/v1/service-accounts/" + account->name));
+    });
+
+    CLI::App* keys = admin.add_subcommand("api-key", "API keys of the org's service accounts");
+    keys->require_subcommand(1);
+    auto key = std::make_shared<KeyArgs>();
+
+    CLI::App* mint = keys->add_subcommand("create", "Create an API key; it is printed once");
+    mint->add_option("--service-account", key->service_account, "whose key")->required();
+    mint->add_option("--expires-in", key->expires_in, "lifetime, such as 90d (default: no expiry)");
+    on(mint, [key](const AdminConfig& config) {
+        nlohmann::json body = {{"service_account", key->service_account}};
+        if (!key->expires_in.empty()) body["expires_in"] = key->expires_in;
+        nlohmann::json answer = call_or_fail(config, "POST", "/v1/api-keys", &body);
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+        } else {
+            std::cout << answer.value("api_key", "") << "\n";
+            std::cerr << "API key " << answer.value("key_id", "") << " for " << key->service_account
+                      << ": shown only this once; store it now.\n";
+        }
+        return 0;
+    });
+
+    on(keys->add_subcommand("list", "List the org's API keys (ids and dates, never the keys)"),
+       [](const AdminConfig& config) {
+           return print_list(config, call_or_fail(config, "GET", "/v1/api-keys"), "api_keys",
+                             {"key_id", "service_account", "created_at", "expires_at", "revoked_at", "last_used_at"});
+       });
+
+    CLI::App* audit = admin.add_subcommand("audit", "The server's hash-chained audit log");
+    audit->require_subcommand(1);
+    on(audit->add_subcommand("list", "List the org's audit entries, oldest first"), [](const AdminConfig& config) {
+        return print_list(config, call_or_fail(config, "GET", "/v1/audit"), "entries",
+                          {"id", "at", "actor", "action", "target", "request_id"});
+    });
+    on(audit->add_subcommand("verify", "Recompute the hash chain; say where it breaks"), [](const AdminConfig& config) {
+        nlohmann::json answer = call_or_fail(config, "GET", "/v1/audit/verify");
+        bool intact = answer.value("intact", false);
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+        } else if (intact) {
+            std::cout << "audit log intact: " << answer.value("rows_checked", 0) << " rows checked\n";
+        } else {
+            std::cout << "audit log BROKEN at row " << answer.value("broken_at", 0) << ": "
+                      << answer.value("reason", "") << "\n";
+        }
+        // sysexits EX_DATAERR: the data is wrong, not the command or the service.
+        return intact ? 0 : 65;
+    });
+
+    CLI::App* revoke = keys->add_subcommand("revoke", "Revoke an API key: it stops working at once");
+    revoke->add_option("key_id", key->key_id, "the key's id (the part after tth_)")->required();
+    on(revoke, [key](const AdminConfig& config) {
+        return print_object(config, call_or_fail(config, "DELETE", "/v1/api-keys/" + key->key_id));
+    });
+}
+
+}  // namespace tether::admin

@@ -1,0 +1,127 @@
+#include "api_support.h"
+
+#include <chrono>
+
+#include "tether/core/log.h"
+#include "tether/pki/identity.h"
+#include "tether/store/audit_log.h"
+
+namespace tether::server::api {
+namespace {
+
+const log::Logger logger("api");
+
+// The value of `key` in a query string (no percent-decoding: names are [a-z0-9-]).
+std::optional<std::string> query_value(const std::string& query, std::string_view key) {
+    std::size_t start = 0;
+    while (start <= query.size()) {
+        std::size_t end = query.find('&', start);
+        if (end == std::string::npos) end = query.size();
+        std::string_view pair(query.data() + start, end - start);
+        if (pair.substr(0, key.size()) == key && pair.size() > key.size() && pair[key.size()] == '=') {
+            return std::string(pair.substr(key.size() + 1));
+        }
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+HttpResponse json_response(unsigned status, const nlohmann::json& body) {
+    return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+}
+
+HttpResponse error_answer(const Error& error, const std::string& request_id) {
+    switch (error.kind) {
+        case ErrorKind::invalid_argument: return error_response(400, "invalid_argument", error.message, request_id);
+        case ErrorKind::unauthenticated: return error_response(401, "unauthenticated", error.message, request_id);
+        case ErrorKind::permission_denied: return error_response(403, "permission_denied", error.message, request_id);
+        case ErrorKind::not_found: return error_response(404, "not_found", error.message, request_id);
+        case ErrorKind::already_exists: return error_response(409, "already_exists", error.message, request_id);
+        case ErrorKind::failed_precondition:
+            return error_response(409, "failed_precondition", error.message, request_id);
+        case ErrorKind::unavailable:
+        case ErrorKind::deadline_exceeded:
+        case ErrorKind::internal: break;
+    }
+    // The detail may name files or SQL: it goes to the log, not to the client.
+    logger.error("request failed", {{"error", error.message}, {"request_id", request_id}});
+    return error_response(500, "internal", "internal error; the server log has the detail", request_id);
+}
+
+server::Handler guarded(const store::Database& database, auth::Role needed, Handler handler) {
+    return [&database, needed, handler = std::move(handler)](const HttpRequest& request) {
+        std::int64_t now = now_seconds();
+        auto principal = authenticate(database, request, now);
+        if (!principal) {
+            HttpResponse response = error_answer(principal.error(), request.request_id);
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+            return response;
+        }
+        const store::ServiceAccount& account = principal.value().account;
+        if (auto asked = query_value(request.query, "org"); asked && *asked != account.org) {
+            // Another org's existence is not the caller's to learn.
+            return error_answer({ErrorKind::not_found, "no org '" + *asked + "'"}, request.request_id);
+        }
+        if (!auth::allows(account.role, needed)) {
+            logger.warn("request refused",
+                        {{"reason", "role"}, {"actor", actor_of(principal.value())}, {"needed", auth::to_string(needed)},
+                         {"path", request.path}, {"request_id", request.request_id}});
+            return error_answer({ErrorKind::permission_denied, std::string("this needs the ") + auth::to_string(needed) +
+                                                                   " role; yours is " + auth::to_string(account.role)},
+                                request.request_id);
+        }
+        auto org = store::find_org(database, account.org);
+        if (!org) return error_answer(org.error(), request.request_id);
+        auto answer = handler(Call{request, principal.value(), org.value(), now});
+        return answer ? std::move(answer).value() : error_answer(answer.error(), request.request_id);
+    };
+}
+
+Result<nlohmann::json> json_body(const HttpRequest& request, std::initializer_list<std::string_view> allowed) {
+    nlohmann::json body = nlohmann::json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        return Error{ErrorKind::invalid_argument, "the request body must be a JSON object"};
+    }
+    for (const auto& [key, value] : body.items()) {
+        bool known = false;
+        for (std::string_view name : allowed) known = known || key == name;
+        if (!known) return Error{ErrorKind::invalid_argument, "unknown field '" + key + "'"};
+    }
+    return body;
+}
+
+Result<std::string> string_field(const nlohmann::json& body, const char* name) {
+    if (!body.contains(name) || !body[name].is_string()) {
+        return Error{ErrorKind::invalid_argument, std::string("field '") + name + "' (a string) is required"};
+    }
+    return body[name].get<std::string>();
+}
+
+Result<Done> check_name(std::string_view what, std::string_view name) {
+    if (pki::is_valid_name(name)) return Done{};
+    return Error{ErrorKind::invalid_argument,
+                 std::string(what) + " names use a-z, 0-9 and '-' (not at either end), 1 to 63 characters"};
+}
+
+std::string actor_of(const Principal& principal) {
+    return "service-account:" + principal.account.org + "/" + principal.account.name;
+}
+
+Result<Done> audit(const store::Database& database, const Call& call, std::string_view action, std::string target,
+                   nlohmann::json detail) {
+    auto appended = store::append_audit(
+        database,
+        {call.request.request_id, actor_of(call.principal), call.org.name, std::string(action), std::move(target),
+         detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
+        call.now);
+    if (!appended) return appended.error();
+    return Done{};
+}
+
+}  // namespace tether::server::api

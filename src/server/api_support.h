@@ -1,0 +1,57 @@
+#pragma once
+
+// What every /v1 handler shares: authentication, the org scope, role checks,
+// JSON bodies, errors and audit rows. Private to src/server.
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "tether/auth/role.h"
+#include "tether/core/error.h"
+#include "tether/server/authenticator.h"
+#include "tether/server/router.h"
+#include "tether/store/database.h"
+#include "tether/store/identities.h"
+
+namespace tether::server::api {
+
+std::int64_t now_seconds();
+
+HttpResponse json_response(unsigned status, const nlohmann::json& body);
+
+// The HTTP answer for an Error: its kind picks the status and code.
+HttpResponse error_answer(const Error& error, const std::string& request_id);
+
+// What a handler sees once the caller is known and in scope.
+struct Call {
+    const HttpRequest& request;
+    const Principal& principal;
+    const store::Org& org;  // the caller's org: the only one it can act in
+    std::int64_t now;
+};
+
+using Handler = std::function<Result<HttpResponse>(const Call&)>;
+
+// Authenticates, resolves the org (a `?org=` naming another org is 404, as
+// if it did not exist), checks `needed` against the caller's role, runs the
+// handler and turns its Error into the API's error answer.
+server::Handler guarded(const store::Database& database, auth::Role needed, Handler handler);
+
+// The request body as a JSON object with only `allowed` keys.
+Result<nlohmann::json> json_body(const HttpRequest& request, std::initializer_list<std::string_view> allowed);
+
+// A required string field of `body`.
+Result<std::string> string_field(const nlohmann::json& body, const char* name);
+
+// invalid_argument unless `name` is [a-z0-9-], 1–63 characters, no '-' at the ends.
+Result<Done> check_name(std::string_view what, std::string_view name);
+
+// Appends the audit row of a change made by `call` (inside its transaction).
+Result<Done> audit(const store::Database& database, const Call& call, std::string_view action, std::string target,
+                   nlohmann::json detail = nlohmann::json::object());
+
+std::string actor_of(const Principal& principal);
+
+}  // namespace tether::server::api
