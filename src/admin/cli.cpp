@@ -36,6 +36,7 @@ void add_command(CLI::App& root, cli::Action& action) {
     add(*admin, chosen, "status", "Show whether the server is up and ready", show_status);
     add(*admin, chosen, "whoami", "Show the service account, org and role of the API key in use", whoami);
     add_account_commands(*admin, chosen);
+    add_runner_commands(*admin, chosen);
 }
 
 }  // namespace tether::admin

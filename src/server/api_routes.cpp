@@ -3,10 +3,12 @@
 #include "account_routes.h"
 #include "api_support.h"
 #include "audit_routes.h"
+#include "runner_routes.h"
 
 namespace tether::server {
 
-void add_api_routes(Router& router, const store::Database& database) {
+void add_api_routes(Router& router, const ApiContext& context) {
+    const store::Database& database = context.database;
     router.add("GET", "/v1/whoami", api::guarded(database, auth::Role::viewer, [](const api::Call& call) -> Result<HttpResponse> {
                    const store::ServiceAccount& account = call.principal.account;
                    return api::json_response(200, {{"service_account", account.name},
@@ -17,6 +19,7 @@ void add_api_routes(Router& router, const store::Database& database) {
                }));
     add_account_routes(router, database);
     add_audit_routes(router, database);
+    add_runner_routes(router, context);
 }
 
 }  // namespace tether::server

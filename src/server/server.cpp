@@ -10,6 +10,7 @@
 
 #include "tether/core/log.h"
 #include "tether/crypto/secret_file.h"
+#include "tether/pki/authority.h"
 #include "tether/pki/certificate.h"
 #include "tether/pki/private_key.h"
 #include "tether/pki/tls.h"
@@ -19,6 +20,7 @@
 #include "tether/server/health.h"
 #include "tether/store/database.h"
 #include "tether/store/migrations.h"
+#include "tether/store/server_settings.h"
 
 namespace tether::server {
 namespace {
@@ -45,6 +47,19 @@ template <typename T>
 T loaded(Result<T> result, const std::filesystem::path& path) {
     if (!result) fail(ExitCode::config, "cannot load " + path.string() + ": " + result.error().message);
     return std::move(result).value();
+}
+
+pki::CertificateAuthority load_authority(const DataDir& data) {
+    auto certificate_pem = loaded(crypto::read_private_file(data.ca_certificate()), data.ca_certificate());
+    auto key_pem = loaded(crypto::read_private_file(data.ca_key()), data.ca_key());
+    return {loaded(pki::PrivateKey::from_pem(key_pem.reveal()), data.ca_key()),
+            loaded(pki::Certificate::from_pem(certificate_pem.reveal()), data.ca_certificate())};
+}
+
+std::string setting(const store::Database& database, std::string_view key) {
+    auto value = store::get_setting(database, key);
+    if (!value) fail(ExitCode::config, "the database lacks setting '" + std::string(key) + "': " + value.error().message);
+    return value.value();
 }
 
 // The API's TLS context from the server certificate and key of the data dir.
@@ -75,11 +90,23 @@ int run(const ServerConfig& config) {
         logger.info("database migrated", {{"from_version", before.value()}, {"to_version", version.value()}});
     }
 
+    pki::CertificateAuthority ca = load_authority(data);
+    std::string hostname = setting(database.value(), "hostname");
+    std::uint16_t api_port = config.api_listen.port != 0 ? config.api_listen.port : 8443;
+    ApiContext api_context{database.value(),
+                           ca,
+                           setting(database.value(), "trust_domain"),
+                           config.public_api_url.empty() ? "https://" + HostPort{hostname, api_port}.to_string()
+                                                         : config.public_api_url,
+                           config.public_tunnel_address.empty() ? HostPort{hostname, 7443}.to_string()
+                                                                : config.public_tunnel_address,
+                           config.runner_certificate_lifetime};
+
     boost::asio::io_context io;
     bool stopping = false;  // io runs on this thread only: no lock needed
     Router router;
     add_health_routes(router, database.value(), [&stopping] { return !stopping; });
-    add_api_routes(router, database.value());
+    add_api_routes(router, api_context);
     ApiListener listener(io, std::move(router), {}, tls);
 
     // Handlers go in before anything announces readiness: a SIGTERM that

@@ -19,10 +19,12 @@ CREATE TABLE orgs (
     created_at INTEGER NOT NULL
 );
 
+-- A runner's own account is named "runner:<runner name>", which no API
+-- caller can choose (names they give are [a-z0-9-]).
 CREATE TABLE service_accounts (
     id         INTEGER PRIMARY KEY,
     org_id     INTEGER NOT NULL REFERENCES orgs(id),
-    name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 63),
+    name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
     kind       TEXT NOT NULL CHECK (kind IN ('runner', 'user', 'bot')),
     role       TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
     active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),

@@ -16,4 +16,7 @@ using AdminCommand = std::function<int(const AdminConfig&)>;
 // Adds `service-account …` and `api-key …`; the chosen one lands in `chosen`.
 void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 
+// Adds `runner …`.
+void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
+
 }  // namespace tether::admin

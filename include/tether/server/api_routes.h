@@ -1,11 +1,25 @@
 #pragma once
 
+#include <chrono>
+#include <string>
+
+#include "tether/pki/authority.h"
 #include "tether/server/router.h"
 #include "tether/store/database.h"
 
 namespace tether::server {
 
-// The /v1 routes, each behind authenticate().
-void add_api_routes(Router& router, const store::Database& database);
+// What the /v1 routes work with, loaded once at start.
+struct ApiContext {
+    const store::Database& database;
+    const pki::CertificateAuthority& ca;  // signs runner certificates
+    std::string trust_domain;
+    std::string api_endpoint;     // written into credentials files
+    std::string tunnel_endpoint;  // likewise
+    std::chrono::seconds runner_certificate_lifetime;
+};
+
+// The /v1 routes, each behind authentication and a role.
+void add_api_routes(Router& router, const ApiContext& context);
 
 }  // namespace tether::server
