@@ -148,6 +148,27 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
                              {"key_id", "service_account", "created_at", "expires_at", "revoked_at", "last_used_at"});
        });
 
+    CLI::App* orgs = admin.add_subcommand("org", "Orgs: tenants, each with its own runners, accounts and keys");
+    orgs->require_subcommand(1);
+    auto org_name = std::make_shared<std::string>();
+    CLI::App* create_org = orgs->add_subcommand("create", "Create an org and its first admin key (printed once)");
+    create_org->add_option("name", *org_name, "its name ([a-z0-9-])")->required();
+    on(create_org, [org_name](const AdminConfig& config) {
+        nlohmann::json body = {{"name", *org_name}};
+        nlohmann::json answer = call_or_fail(config, "POST", "/v1/orgs", &body);
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+        } else {
+            std::cout << answer.value("api_key", "") << "\n";
+            std::cerr << "Org " << *org_name << " created. Above: the API key of " << *org_name
+                      << "/admin, shown only this once.\n";
+        }
+        return 0;
+    });
+    on(orgs->add_subcommand("list", "List orgs (all of them for the server's admins)"), [](const AdminConfig& config) {
+        return print_list(config, call_or_fail(config, "GET", "/v1/orgs"), "orgs", {"name", "created_at"});
+    });
+
     CLI::App* audit = admin.add_subcommand("audit", "The server's hash-chained audit log");
     audit->require_subcommand(1);
     on(audit->add_subcommand("list", "List the org's audit entries, oldest first"), [](const AdminConfig& config) {

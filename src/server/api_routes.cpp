@@ -3,6 +3,7 @@
 #include "account_routes.h"
 #include "api_support.h"
 #include "audit_routes.h"
+#include "org_routes.h"
 #include "runner_routes.h"
 
 namespace tether::server {
@@ -20,6 +21,7 @@ void add_api_routes(Router& router, const ApiContext& context) {
     add_account_routes(router, database);
     add_audit_routes(router, database);
     add_runner_routes(router, context);
+    add_org_routes(router, context);
 }
 
 }  // namespace tether::server

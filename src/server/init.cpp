@@ -104,6 +104,8 @@ int init(const InitOptions& options) {
         auto transaction = must(store::Transaction::begin(database), "database");
         must(store::put_setting(database, "hostname", options.hostname), "settings");
         must(store::put_setting(database, "trust_domain", trust_domain), "settings");
+        // Admins of this first org administer the server: only they create orgs.
+        must(store::put_setting(database, "system_org", options.org), "settings");
         store::Org org = must(store::create_org(database, options.org, now), "first org");
         store::ServiceAccount admin = must(
             store::create_service_account(database, org, "admin", store::AccountKind::user, auth::Role::admin, now),

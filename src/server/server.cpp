@@ -96,6 +96,7 @@ int run(const ServerConfig& config) {
     ApiContext api_context{database.value(),
                            ca,
                            setting(database.value(), "trust_domain"),
+                           setting(database.value(), "system_org"),
                            config.public_api_url.empty() ? "https://" + HostPort{hostname, api_port}.to_string()
                                                          : config.public_api_url,
                            config.public_tunnel_address.empty() ? HostPort{hostname, 7443}.to_string()

@@ -165,3 +165,50 @@ TEST_CASE("the database holds no API key and no private key, only hashes and pub
     CHECK(db.find(key_line) == std::string::npos);
     CHECK(db.find("PRIVATE KEY") == std::string::npos);
 }
+
+TEST_CASE("orgs are isolated: an admin of one sees nothing of another, not even whether a name exists") {
+    RunningServer server;
+    Outcome created = server.admin({"org", "create", "beta", "-o", "json"});
+    REQUIRE_MESSAGE(created.exit_code == 0, created.err);
+    std::string beta_admin = nlohmann::json::parse(created.out)["api_key"];
+    // admin.toml names org default; beta's admin says which org it acts in.
+    auto as_beta = [&](std::vector<std::string> args) {
+        return server.admin(std::move(args), {.env = {{"TETHER_API_KEY", beta_admin}, {"TETHER_ORG", "beta"}}});
+    };
+
+    REQUIRE(as_beta({"runner", "create", "beta-runner"}).exit_code == 0);
+    REQUIRE(server.admin({"runner", "create", "default-runner"}).exit_code == 0);
+
+    // Each org's admin: the other org's runner is 404, exactly like one that does not exist.
+    Outcome from_default = server.admin({"runner", "show", "beta-runner"});
+    Outcome missing = server.admin({"runner", "show", "no-such-runner"});
+    CHECK(from_default.exit_code == 64);
+    CHECK(from_default.err.find("no runner 'beta-runner'") != std::string::npos);
+    CHECK(missing.err.find("no runner 'no-such-runner'") != std::string::npos);
+    CHECK(as_beta({"runner", "show", "default-runner"}).exit_code == 64);
+    CHECK(as_beta({"runner", "generate-credentials", "default-runner"}).exit_code == 64);
+    CHECK(as_beta({"runner", "delete", "default-runner"}).exit_code == 64);
+    CHECK(server.admin({"runner", "show", "default-runner"}).exit_code == 0);  // untouched
+
+    // Asking for the other org by name is the same 404 as for a made-up one.
+    Outcome named = server.admin({"--org", "beta", "runner", "list"});
+    Outcome made_up = server.admin({"--org", "gamma", "runner", "list"});
+    CHECK(named.exit_code == 64);
+    CHECK(named.err.find("no org 'beta'") != std::string::npos);
+    CHECK(made_up.err.find("no org 'gamma'") != std::string::npos);
+
+    // Lists show only one's own.
+    Outcome beta_list = as_beta({"runner", "list", "-o", "json"});
+    nlohmann::json beta_runners = nlohmann::json::parse(beta_list.out)["runners"];
+    REQUIRE(beta_runners.size() == 1);
+    CHECK(beta_runners[0]["name"] == "beta-runner");
+    Outcome beta_orgs = as_beta({"org", "list", "-o", "json"});
+    CHECK(nlohmann::json::parse(beta_orgs.out)["orgs"].size() == 1);
+    Outcome all_orgs = server.admin({"org", "list", "-o", "json"});
+    CHECK(nlohmann::json::parse(all_orgs.out)["orgs"].size() == 2);
+
+    // Only the server's admins (admins of the first org) create orgs.
+    Outcome beta_creates = as_beta({"org", "create", "delta"});
+    CHECK(beta_creates.exit_code == 77);
+    CHECK(beta_creates.err.find("only admins of org 'default' create orgs") != std::string::npos);
+}

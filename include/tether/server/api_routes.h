@@ -14,6 +14,8 @@ struct ApiContext {
     const store::Database& database;
     const pki::CertificateAuthority& ca;  // signs runner certificates
     std::string trust_domain;
+    std::string system_org;       // its admins administer the server
+
     std::string api_endpoint;     // written into credentials files
     std::string tunnel_endpoint;  // likewise
     std::chrono::seconds runner_certificate_lifetime;
