@@ -11,18 +11,6 @@
 namespace tether::admin {
 namespace {
 
-// "?org=NAME" when the admin asked for an org, so the server can refuse others.
-std::string scoped(const AdminConfig& config, std::string path) {
-    return config.org.empty() ? path : path + "?org=" + config.org;
-}
-
-nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
-                            const nlohmann::json* body = nullptr) {
-    auto answer = call_api(config, method, scoped(config, path), body);
-    if (!answer) fail(answer.error());
-    return std::move(answer).value();
-}
-
 std::string utc(std::int64_t seconds) {
     std::time_t at = static_cast<std::time_t>(seconds);
     std::tm tm{};

@@ -64,4 +64,12 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
     return Error{kind_for_status(status), message};
 }
 
+nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
+                            const nlohmann::json* body) {
+    std::string scoped = config.org.empty() ? path : path + "?org=" + config.org;
+    auto answer = call_api(config, method, scoped, body);
+    if (!answer) fail(answer.error());
+    return std::move(answer).value();
+}
+
 }  // namespace tether::admin

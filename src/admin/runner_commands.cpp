@@ -20,17 +20,6 @@ struct RunnerArgs {
     bool force = false;
 };
 
-std::string scoped(const AdminConfig& config, std::string path) {
-    return config.org.empty() ? path : path + "?org=" + config.org;
-}
-
-nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
-                            const nlohmann::json* body = nullptr) {
-    auto answer = call_api(config, method, scoped(config, path), body);
-    if (!answer) fail(answer.error());
-    return std::move(answer).value();
-}
-
 std::string base64(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
     int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -9,6 +9,7 @@ namespace tether::server {
 namespace {
 
 using api::Call;
+using api::in_transaction;
 
 nlohmann::json account_json(const store::ServiceAccount& account) {
     return {{"name", account.name},          {"org", account.org},
@@ -22,17 +23,6 @@ nlohmann::json key_json(const store::ApiKeyRecord& key, const std::string& accou
     return {{"key_id", key.key_id},         {"service_account", account},
             {"created_at", key.created_at}, {"expires_at", optional_time(key.expires_at)},
             {"revoked_at", optional_time(key.revoked_at)}, {"last_used_at", optional_time(key.last_used_at)}};
-}
-
-// Runs `change` in one transaction with its audit row.
-template <typename Change>
-Result<HttpResponse> in_transaction(const store::Database& database, Change change) {
-    auto transaction = store::Transaction::begin(database);
-    if (!transaction) return transaction.error();
-    Result<HttpResponse> answer = change();
-    if (!answer) return answer;
-    if (auto committed = transaction.value().commit(); !committed) return committed.error();
-    return answer;
 }
 
 Result<store::ServiceAccount> named_account(const store::Database& database, const Call& call) {

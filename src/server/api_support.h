@@ -14,6 +14,7 @@
 #include "tether/server/router.h"
 #include "tether/store/database.h"
 #include "tether/store/identities.h"
+#include "tether/store/statement.h"
 
 namespace tether::server::api {
 
@@ -53,5 +54,17 @@ Result<Done> audit(const store::Database& database, const Call& call, std::strin
                    nlohmann::json detail = nlohmann::json::object());
 
 std::string actor_of(const Principal& principal);
+
+// Runs `change` (which writes its audit row too) in one transaction:
+// committed if it succeeds, rolled back if it fails.
+template <typename Change>
+Result<HttpResponse> in_transaction(const store::Database& database, Change change) {
+    auto transaction = store::Transaction::begin(database);
+    if (!transaction) return transaction.error();
+    Result<HttpResponse> answer = change();
+    if (!answer) return answer;
+    if (auto committed = transaction.value().commit(); !committed) return committed.error();
+    return answer;
+}
 
 }  // namespace tether::server::api

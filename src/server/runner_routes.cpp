@@ -12,6 +12,7 @@ namespace tether::server {
 namespace {
 
 using api::Call;
+using api::in_transaction;
 
 std::string account_name(const std::string& runner) { return "runner:" + runner; }
 
@@ -27,15 +28,6 @@ nlohmann::json runner_json(const store::Runner& runner) {
             {"last_seen_at", runner.last_seen_at ? nlohmann::json(*runner.last_seen_at) : nlohmann::json()}};
 }
 
-template <typename Change>
-Result<HttpResponse> in_transaction(const store::Database& database, Change change) {
-    auto transaction = store::Transaction::begin(database);
-    if (!transaction) return transaction.error();
-    Result<HttpResponse> answer = change();
-    if (!answer) return answer;
-    if (auto committed = transaction.value().commit(); !committed) return committed.error();
-    return answer;
-}
 
 Result<store::Runner> named_runner(const store::Database& database, const Call& call) {
     const std::string& name = call.request.params.at("name");

@@ -17,4 +17,10 @@ namespace tether::admin {
 Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& method, const std::string& target,
                                 const nlohmann::json* body = nullptr, bool authenticated = true);
 
+// call_api for the commands: the path is scoped to the configured org
+// (`?org=NAME`, so the server refuses any other), and an error ends the
+// command with its exit code and message.
+nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
+                            const nlohmann::json* body = nullptr);
+
 }  // namespace tether::admin

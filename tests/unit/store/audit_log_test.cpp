@@ -6,26 +6,14 @@
 #include "tether/store/audit_log.h"
 #include "tether/store/migrations.h"
 #include "tether/store/statement.h"
+#include "temp_database.h"
 
 using namespace tether;
 using namespace tether::store;
 
 namespace {
 
-struct AuditDatabase {
-    std::filesystem::path dir;
-    std::optional<Database> db;
-    AuditDatabase() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-audit-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-        db.emplace(std::move(Database::open(dir / "tether.db")).value());
-        REQUIRE(migrate(*db));
-    }
-    ~AuditDatabase() {
-        db.reset();
-        std::filesystem::remove_all(dir);
-    }
+struct AuditDatabase : testing::TempDatabase {
     void append(int count) {
         for (int i = 0; i < count; ++i) {
             AuditRecord record{"req-" + std::to_string(i), "service-account:acme/admin", i % 2 ? "acme" : "beta",

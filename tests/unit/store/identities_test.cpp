@@ -6,32 +6,19 @@
 #include "tether/auth/api_key.h"
 #include "tether/store/identities.h"
 #include "tether/store/migrations.h"
+#include "temp_database.h"
 
 using namespace tether;
 using namespace tether::store;
+using tether::store::testing::TempDatabase;
 
 namespace {
 
-struct IdentityDatabase {
-    std::filesystem::path dir;
-    std::optional<Database> db;
-    IdentityDatabase() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-ids-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-        db.emplace(std::move(Database::open(dir / "tether.db")).value());
-        REQUIRE(migrate(*db));
-    }
-    ~IdentityDatabase() {
-        db.reset();
-        std::filesystem::remove_all(dir);
-    }
-};
 
 }  // namespace
 
 TEST_CASE("orgs: create, find, list, and a duplicate name is already_exists") {
-    IdentityDatabase ids;
+    TempDatabase ids;
     auto acme = create_org(*ids.db, "acme", 100);
     REQUIRE(acme);
     CHECK(acme.value().name == "acme");
@@ -47,7 +34,7 @@ TEST_CASE("orgs: create, find, list, and a duplicate name is already_exists") {
 }
 
 TEST_CASE("service accounts: names are unique per org among live accounts only") {
-    IdentityDatabase ids;
+    TempDatabase ids;
     Org acme = create_org(*ids.db, "acme", 1).value();
     Org beta = create_org(*ids.db, "beta", 1).value();
     auto ci = create_service_account(*ids.db, acme, "ci", AccountKind::bot, auth::Role::operator_, 5);
@@ -71,7 +58,7 @@ TEST_CASE("service accounts: names are unique per org among live accounts only")
 }
 
 TEST_CASE("API keys: only the hash is stored; revocation, and deleting an account revokes its keys") {
-    IdentityDatabase ids;
+    TempDatabase ids;
     Org acme = create_org(*ids.db, "acme", 1).value();
     ServiceAccount ci = create_service_account(*ids.db, acme, "ci", AccountKind::bot, auth::Role::admin, 1).value();
     auth::NewApiKey first = auth::generate_api_key();
@@ -101,7 +88,7 @@ TEST_CASE("API keys: only the hash is stored; revocation, and deleting an accoun
 }
 
 TEST_CASE("revoke_api_keys_of can keep one key") {
-    IdentityDatabase ids;
+    TempDatabase ids;
     Org acme = create_org(*ids.db, "acme", 1).value();
     ServiceAccount ci = create_service_account(*ids.db, acme, "ci", AccountKind::bot, auth::Role::admin, 1).value();
     std::vector<std::int64_t> key_ids;

@@ -5,26 +5,14 @@
 
 #include "tether/store/migrations.h"
 #include "tether/store/statement.h"
+#include "temp_database.h"
 
 using namespace tether;
 using namespace tether::store;
+using tether::store::testing::TempDatabase;
 
 namespace {
 
-struct TempDatabase {
-    std::filesystem::path dir;
-    std::optional<Database> db;
-    TempDatabase() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-migrate-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-        db.emplace(std::move(Database::open(dir / "tether.db")).value());
-    }
-    ~TempDatabase() {
-        db.reset();
-        std::filesystem::remove_all(dir);
-    }
-};
 
 std::int64_t count(const Database& db, const std::string& sql) {
     auto statement = Statement::prepare(db, sql);
@@ -36,7 +24,7 @@ std::int64_t count(const Database& db, const std::string& sql) {
 }  // namespace
 
 TEST_CASE("a new database migrates to the latest version with every table") {
-    TempDatabase temp;
+    TempDatabase temp(false);
     auto version = migrate(*temp.db);
     REQUIRE(version);
     CHECK(version.value() == latest_schema_version());
@@ -52,7 +40,7 @@ TEST_CASE("a new database migrates to the latest version with every table") {
 TEST_CASE("every earlier version migrates to the latest and keeps its data") {
     for (int start = 0; start < latest_schema_version(); ++start) {
         CAPTURE(start);
-        TempDatabase temp;
+        TempDatabase temp(false);
         REQUIRE(migrate(*temp.db, start).value() == start);
         if (start >= 1) REQUIRE(execute(*temp.db, "INSERT INTO orgs (name, created_at) VALUES ('acme', 1)"));
         REQUIRE(migrate(*temp.db).value() == latest_schema_version());
@@ -61,7 +49,7 @@ TEST_CASE("every earlier version migrates to the latest and keeps its data") {
 }
 
 TEST_CASE("a database from a newer tether is refused and left untouched") {
-    TempDatabase temp;
+    TempDatabase temp(false);
     int newer = latest_schema_version() + 1;
     REQUIRE(execute(*temp.db, "PRAGMA user_version = " + std::to_string(newer)));
     auto result = migrate(*temp.db);
@@ -73,7 +61,7 @@ TEST_CASE("a database from a newer tether is refused and left untouched") {
 }
 
 TEST_CASE("constraints hold: unique live names, and only 32-byte key hashes") {
-    TempDatabase temp;
+    TempDatabase temp(false);
     REQUIRE(migrate(*temp.db));
     REQUIRE(execute(*temp.db, "INSERT INTO orgs (name, created_at) VALUES ('acme', 1)"));
     auto duplicate = execute(*temp.db, "INSERT INTO orgs (name, created_at) VALUES ('acme', 2)");
@@ -91,7 +79,7 @@ TEST_CASE("constraints hold: unique live names, and only 32-byte key hashes") {
 }
 
 TEST_CASE("a transaction dropped without commit rolls back; a committed one stays") {
-    TempDatabase temp;
+    TempDatabase temp(false);
     REQUIRE(migrate(*temp.db));
     {
         auto transaction = Transaction::begin(*temp.db);
@@ -109,7 +97,7 @@ TEST_CASE("a transaction dropped without commit rolls back; a committed one stay
 }
 
 TEST_CASE("statements bind and read back text, integers, nulls and blobs") {
-    TempDatabase temp;
+    TempDatabase temp(false);
     REQUIRE(execute(*temp.db, "CREATE TABLE t (a TEXT, b INTEGER, c INTEGER, d BLOB)"));
     auto insert = Statement::prepare(*temp.db, "INSERT INTO t VALUES (?, ?, ?, ?)");
     REQUIRE(insert);

@@ -6,28 +6,16 @@
 #include "tether/store/identities.h"
 #include "tether/store/migrations.h"
 #include "tether/store/runners.h"
+#include "temp_database.h"
 
 using namespace tether;
 using namespace tether::store;
 
 namespace {
 
-struct RunnerDatabase {
-    std::filesystem::path dir;
-    std::optional<Database> db;
-    Org acme;
-    RunnerDatabase() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-runners-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-        db.emplace(std::move(Database::open(dir / "tether.db")).value());
-        REQUIRE(migrate(*db));
-        acme = create_org(*db, "acme", 1).value();
-    }
-    ~RunnerDatabase() {
-        db.reset();
-        std::filesystem::remove_all(dir);
-    }
+struct RunnerDatabase : testing::TempDatabase {
+    Org acme = create_org(*db, "acme", 1).value();
+
     Runner add(const std::string& name) {
         auto account = create_service_account(*db, acme, "runner-" + name, AccountKind::runner, auth::Role::viewer, 2);
         REQUIRE(account);
