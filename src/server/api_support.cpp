@@ -32,10 +32,6 @@ std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-HttpResponse json_response(unsigned status, const nlohmann::json& body) {
-    return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
-}
-
 HttpResponse error_answer(const Error& error, const std::string& request_id) {
     switch (error.kind) {
         case ErrorKind::invalid_argument: return error_response(400, "invalid_argument", error.message, request_id);

@@ -20,7 +20,7 @@ namespace tether::server::api {
 
 std::int64_t now_seconds();
 
-HttpResponse json_response(unsigned status, const nlohmann::json& body);
+using server::json_response;
 
 // The HTTP answer for an Error: its kind picks the status and code.
 HttpResponse error_answer(const Error& error, const std::string& request_id);

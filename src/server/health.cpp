@@ -9,8 +9,6 @@ namespace {
 
 const log::Logger logger("health");
 
-HttpResponse json_response(unsigned status, const nlohmann::json& body) { return {status, body.dump() + "\n"}; }
-
 }  // namespace
 
 void add_health_routes(Router& router, const store::Database& database, std::function<bool()> accepting) {

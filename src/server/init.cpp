@@ -106,11 +106,8 @@ int init(const InitOptions& options) {
         must(store::put_setting(database, "trust_domain", trust_domain), "settings");
         // Admins of this first org administer the server: only they create orgs.
         must(store::put_setting(database, "system_org", options.org), "settings");
-        store::Org org = must(store::create_org(database, options.org, now), "first org");
-        store::ServiceAccount admin = must(
-            store::create_service_account(database, org, "admin", store::AccountKind::user, auth::Role::admin, now),
-            "first admin");
-        must(store::insert_api_key(database, key.key_id, admin.id, key.secret_hash, now, std::nullopt), "API key");
+        store::Org org =
+            must(store::create_org_with_admin(database, options.org, key.key_id, key.secret_hash, now), "first org").org;
         for (auto [action, target] : {std::pair{"org.create", "org:" + org.name},
                                       std::pair{"service_account.create", "service-account:" + org.name + "/admin"},
                                       std::pair{"api_key.create", "api-key:" + key.key_id}}) {

@@ -3,7 +3,6 @@
 #include "api_support.h"
 #include "tether/auth/api_key.h"
 #include "tether/store/server_settings.h"
-#include "tether/store/statement.h"
 
 namespace tether::server {
 namespace {
@@ -49,24 +48,18 @@ void add_org_routes(Router& router, const ApiContext& context) {
                    if (!name) return name.error();
                    if (auto valid = api::check_name("org", name.value()); !valid) return valid.error();
                    auth::NewApiKey key = auth::generate_api_key();
-                   auto transaction = store::Transaction::begin(database);
-                   if (!transaction) return transaction.error();
-                   auto org = store::create_org(database, name.value(), call.now);
-                   if (!org) return org.error();
-                   auto admin = store::create_service_account(database, org.value(), "admin", store::AccountKind::user,
-                                                              auth::Role::admin, call.now);
-                   if (!admin) return admin.error();
-                   auto stored = store::insert_api_key(database, key.key_id, admin.value().id, key.secret_hash, call.now,
-                                                       std::nullopt);
-                   if (!stored) return stored.error();
-                   auto audited = api::audit(database, call, "org.create", "org:" + name.value(),
-                                             {{"admin_key_id", key.key_id}});
-                   if (!audited) return audited.error();
-                   if (auto committed = transaction.value().commit(); !committed) return committed.error();
-                   nlohmann::json answer = org_json(org.value());
-                   answer["admin_service_account"] = "admin";
-                   answer["api_key"] = std::string(key.token.reveal());  // the only time it is shown
-                   return api::json_response(201, answer);
+                   return api::in_transaction(database, [&]() -> Result<HttpResponse> {
+                       auto created =
+                           store::create_org_with_admin(database, name.value(), key.key_id, key.secret_hash, call.now);
+                       if (!created) return created.error();
+                       auto audited = api::audit(database, call, "org.create", "org:" + name.value(),
+                                                 {{"admin_key_id", key.key_id}});
+                       if (!audited) return audited.error();
+                       nlohmann::json answer = org_json(created.value().org);
+                       answer["admin_service_account"] = created.value().admin.name;
+                       answer["api_key"] = std::string(key.token.reveal());  // the only time it is shown
+                       return api::json_response(201, answer);
+                   });
                }));
 }
 

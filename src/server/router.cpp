@@ -40,10 +40,13 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 }  // namespace
 
+HttpResponse json_response(unsigned status, const nlohmann::json& body) {
+    return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+}
+
 HttpResponse error_response(unsigned status, const std::string& code, const std::string& message,
                             const std::string& request_id) {
-    nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}, {"request_id", request_id}};
-    return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+    return json_response(status, {{"error", {{"code", code}, {"message", message}}}, {"request_id", request_id}});
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler) {

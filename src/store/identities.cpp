@@ -181,4 +181,15 @@ Result<Done> touch_api_key(const Database& database, std::int64_t id, std::int64
                [&](Statement& s) { s.bind(1, now).bind(2, id); });
 }
 
+Result<OrgWithAdmin> create_org_with_admin(const Database& database, std::string_view name, std::string_view key_id,
+                                           const crypto::Sha256& key_hash, std::int64_t now) {
+    auto org = create_org(database, name, now);
+    if (!org) return org.error();
+    auto admin = create_service_account(database, org.value(), "admin", AccountKind::user, auth::Role::admin, now);
+    if (!admin) return admin.error();
+    auto key = insert_api_key(database, key_id, admin.value().id, key_hash, now, std::nullopt);
+    if (!key) return key.error();
+    return OrgWithAdmin{std::move(org).value(), std::move(admin).value()};
+}
+
 }  // namespace tether::store

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,9 @@ struct HttpResponse {
 // {"error":{"code":…,"message":…},"request_id":…}: the one error shape of the API.
 HttpResponse error_response(unsigned status, const std::string& code, const std::string& message,
                             const std::string& request_id);
+
+// A JSON answer; invalid UTF-8 in strings becomes U+FFFD rather than an exception.
+HttpResponse json_response(unsigned status, const nlohmann::json& body);
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 

@@ -74,4 +74,15 @@ Result<Done> revoke_api_keys_of(const Database& database, std::int64_t service_a
                                 std::optional<std::int64_t> keep = std::nullopt);
 Result<Done> touch_api_key(const Database& database, std::int64_t id, std::int64_t now);
 
+struct OrgWithAdmin {
+    Org org;
+    ServiceAccount admin;
+};
+
+// A new org with its first service account, "admin" (a user with the admin
+// role), holding the key `key_id`; as `server init` and org creation make it.
+// Call inside a transaction.
+Result<OrgWithAdmin> create_org_with_admin(const Database& database, std::string_view name, std::string_view key_id,
+                                           const crypto::Sha256& key_hash, std::int64_t now);
+
 }  // namespace tether::store
