@@ -87,11 +87,61 @@ CREATE TABLE audit_log (
 );
 )sql";
 
+// Operations and live tunnels. Their times are milliseconds since the Unix
+// epoch, not seconds: operation deadlines are often under a second apart.
+constexpr std::string_view schema_v2 = R"sql(
+CREATE TABLE operations (
+    id              INTEGER PRIMARY KEY,
+    public_id       TEXT NOT NULL UNIQUE CHECK (public_id GLOB 'op_*'),
+    org_id          INTEGER NOT NULL REFERENCES orgs(id),
+    runner_id       INTEGER NOT NULL REFERENCES runners(id),
+    type            TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 100),
+    params          TEXT NOT NULL,
+    connection      TEXT,
+    idempotency_key TEXT CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+    status          TEXT NOT NULL
+                    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out')),
+    submitted_by    TEXT NOT NULL,
+    created_at_ms   INTEGER NOT NULL,
+    deadline_at_ms  INTEGER NOT NULL,
+    started_at_ms   INTEGER,
+    finished_at_ms  INTEGER,
+    result          TEXT,
+    error_code      TEXT,
+    error_message   TEXT,
+    tunnel_id       TEXT
+);
+-- A retried submission with the same key finds the first one, per org.
+CREATE UNIQUE INDEX operations_idempotency ON operations(org_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+-- A runner's queued work, oldest first.
+CREATE INDEX operations_runner_status ON operations(runner_id, status, id);
+CREATE INDEX operations_org ON operations(org_id, id);
+-- What to time out next.
+CREATE INDEX operations_status_deadline ON operations(status, deadline_at_ms);
+
+-- One row per live tunnel, written by the server process that holds it:
+-- tunnel ownership lives here, and in-memory maps only cache it.
+CREATE TABLE tunnels (
+    id                      TEXT NOT NULL PRIMARY KEY,
+    runner_id               INTEGER NOT NULL REFERENCES runners(id),
+    server_instance         TEXT NOT NULL,
+    peer_address            TEXT NOT NULL,
+    runner_version          TEXT NOT NULL,
+    hostname                TEXT NOT NULL,
+    certificate_fingerprint TEXT NOT NULL,
+    key_id                  TEXT NOT NULL,
+    connected_at_ms         INTEGER NOT NULL
+);
+CREATE INDEX tunnels_runner ON tunnels(runner_id);
+CREATE INDEX tunnels_instance ON tunnels(server_instance);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {
         {1, "identities: orgs, service accounts, API keys, runners, certificates, settings, audit log", schema_v1},
+        {2, "operations and live tunnels", schema_v2},
     };
     return all;
 }

@@ -65,6 +65,10 @@ Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) 
     return value ? bind(index, *value) : bind(index, std::nullopt);
 }
 
+Statement& Statement::bind_optional_text(int index, const std::optional<std::string>& text) {
+    return text ? bind(index, std::string_view(*text)) : bind(index, std::nullopt);
+}
+
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
     int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
     if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
@@ -98,6 +102,11 @@ std::string Statement::column_text(int index) const {
     const unsigned char* text = sqlite3_column_text(stmt_, index);
     int size = sqlite3_column_bytes(stmt_, index);
     return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::optional<std::string> Statement::column_optional_text(int index) const {
+    if (column_is_null(index)) return std::nullopt;
+    return column_text(index);
 }
 
 std::string Statement::column_blob(int index) const {

@@ -29,6 +29,8 @@ public:
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, std::nullopt_t);
     Statement& bind(int index, const std::optional<std::int64_t>& value);
+    // Named apart: a bind(optional<string>) overload would make bind(i, std::string) ambiguous.
+    Statement& bind_optional_text(int index, const std::optional<std::string>& text);
     Statement& bind_blob(int index, std::string_view bytes);
 
     // true: a row is ready to read; false: done.
@@ -39,6 +41,7 @@ public:
     std::int64_t column_int64(int index) const;
     std::optional<std::int64_t> column_optional_int64(int index) const;
     std::string column_text(int index) const;
+    std::optional<std::string> column_optional_text(int index) const;
     std::string column_blob(int index) const;
     bool column_is_null(int index) const;
 
