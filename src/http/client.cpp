@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
+#include "tether/http/proxy_connect.h"
 #include "tether/pki/tls.h"
 
 namespace tether::http {
@@ -65,22 +66,19 @@ asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& reques
     co_return response;
 }
 
-// Resolves, connects, does the TLS handshake when asked, and exchanges.
-// The stream's deadline covers connect, handshake, write and read (the
-// resolver has the system resolver's own timeouts).
-asio::awaitable<Result<Response>> fetch_async(asio::io_context& io, const Request& request,
-                                              asio::ssl::context* tls) {
+// Connects (through the proxy for https), does the TLS handshake when
+// asked, and exchanges. The stream's deadline covers connect, CONNECT,
+// handshake, write and read (the resolver has the system resolver's own
+// timeouts).
+asio::awaitable<Result<Response>> fetch_async(asio::io_context& io, const Request& request, asio::ssl::context* tls,
+                                              const ProxyEnvironment& proxy) {
     const HostPort& authority = request.url.authority;
     beast::error_code ec;
-    tcp::resolver resolver(io);
-    auto endpoints = co_await resolver.async_resolve(authority.host, std::to_string(authority.port),
-                                                     asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failure(ec, "cannot resolve " + authority.host);
-
     beast::tcp_stream tcp_stream(io);
-    tcp_stream.expires_after(request.timeout);
-    co_await tcp_stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failure(ec, "cannot connect to " + authority.to_string());
+    // HTTPS_PROXY is for https only; curl's HTTP_PROXY for http is not supported.
+    const ProxyEnvironment direct;
+    auto connected = co_await dial(tcp_stream, authority, tls ? proxy : direct, request.timeout);
+    if (!connected) co_return connected.error();
 
     if (tls == nullptr) {
         auto response = co_await exchange(tcp_stream, request);
@@ -102,7 +100,7 @@ asio::awaitable<Result<Response>> fetch_async(asio::io_context& io, const Reques
 
 }  // namespace
 
-Result<Response> fetch(const Request& request) {
+Result<Response> fetch(const Request& request, const ProxyEnvironment& proxy) {
     if (bhttp::string_to_verb(request.method) == bhttp::verb::unknown) {
         return Error{ErrorKind::invalid_argument, "unknown HTTP method '" + request.method + "'"};
     }
@@ -121,7 +119,9 @@ Result<Response> fetch(const Request& request) {
     std::optional<Result<Response>> outcome;
     // co_spawn's handler wants a default-constructible result, which Result
     // is not: the coroutine hands its result over through `outcome`.
-    auto run = [&]() -> asio::awaitable<void> { outcome.emplace(co_await fetch_async(io, request, tls ? &*tls : nullptr)); };
+    auto run = [&]() -> asio::awaitable<void> {
+        outcome.emplace(co_await fetch_async(io, request, tls ? &*tls : nullptr, proxy));
+    };
     asio::co_spawn(io, run(), [](std::exception_ptr error) {
         if (error) std::rethrow_exception(error);
     });

@@ -9,6 +9,7 @@
 
 #include "tether/core/endpoint.h"
 #include "tether/core/error.h"
+#include "tether/http/proxy.h"
 #include "tether/pki/certificate.h"
 
 namespace tether::http {
@@ -32,9 +33,14 @@ struct Response {
 };
 
 // One HTTP/1.1 exchange on a fresh connection, over TLS 1.3 for https.
-// Host names go through the system resolver (files, then DNS). Errors:
-// unavailable (cannot resolve or connect, TLS handshake refused, connection
-// lost), deadline_exceeded, invalid_argument (https without a CA).
-Result<Response> fetch(const Request& request);
+// Host names go through the system resolver (files, then DNS). https goes
+// through the HTTPS_PROXY of `proxy` unless its NO_PROXY exempts the host
+// (see proxy.h); http always connects directly. Errors: unavailable (cannot
+// resolve or connect, TLS handshake refused, connection lost, the proxy
+// failed), deadline_exceeded, invalid_argument (https without a CA, a
+// malformed HTTPS_PROXY), unauthenticated/permission_denied (the proxy
+// refused with 407/403).
+Result<Response> fetch(const Request& request,
+                       const ProxyEnvironment& proxy = ProxyEnvironment::from(config::process_environment()));
 
 }  // namespace tether::http

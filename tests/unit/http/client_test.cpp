@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <thread>
 
+#include "connect_proxy.h"
 #include "tether/http/client.h"
 #include "tether/pki/authority.h"
 #include "tether/pki/tls.h"
@@ -218,4 +219,55 @@ TEST_CASE("https: plain HTTP to the TLS listener gets no answer, and the listene
     http::Request good = get("https://127.0.0.1:" + std::to_string(live.address.port) + "/");
     good.ca = &test_pki.ca.certificate;
     CHECK(http::fetch(good));
+}
+
+namespace {
+
+http::ProxyEnvironment proxy_at(const HostPort& proxy) {
+    http::ProxyEnvironment env;
+    env.https_proxy = "http://" + proxy.to_string();
+    return env;
+}
+
+}  // namespace
+
+TEST_CASE("https: fetch goes through HTTPS_PROXY with CONNECT and still verifies the server") {
+    TestPki test_pki;
+    LiveListener live(hello_router(), test_pki.server_context());
+    testing::ConnectProxy proxy;
+    http::Request request = get("https://127.0.0.1:" + std::to_string(live.address.port) + "/");
+    request.ca = &test_pki.ca.certificate;
+    auto response = http::fetch(request, proxy_at(proxy.address()));
+    REQUIRE_MESSAGE(response, response.error().message);
+    CHECK(response.value().body == "hello over TLS");
+    CHECK(proxy.printed("CONNECT " + live.address.to_string() + " 200"));
+
+    TestPki other;
+    request.ca = &other.ca.certificate;
+    auto refused = http::fetch(request, proxy_at(proxy.address()));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("TLS handshake with 127.0.0.1:") == 0);
+}
+
+TEST_CASE("fetch: http:// ignores HTTPS_PROXY, and https through a dead proxy is unavailable naming it") {
+    server::Router router;
+    router.add("GET", "/", [](const server::HttpRequest&) { return server::HttpResponse{200, "direct"}; });
+    LiveListener plain(std::move(router));
+    std::uint16_t dead;
+    {
+        SilentPort closed;  // bound then closed: nothing listens there now
+        dead = closed.port;
+    }
+    HostPort dead_proxy{"127.0.0.1", dead};
+    auto direct = http::fetch(get("http://" + plain.address.to_string() + "/"), proxy_at(dead_proxy));
+    REQUIRE_MESSAGE(direct, direct.error().message);
+    CHECK(direct.value().body == "direct");
+
+    TestPki test_pki;
+    http::Request request = get("https://127.0.0.1:1/");
+    request.ca = &test_pki.ca.certificate;
+    auto response = http::fetch(request, proxy_at(dead_proxy));
+    REQUIRE_FALSE(response);
+    CHECK(response.error().kind == ErrorKind::unavailable);
+    CHECK(response.error().message.find("cannot connect to proxy " + dead_proxy.to_string()) == 0);
 }

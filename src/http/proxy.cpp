@@ -1,0 +1,172 @@
+#include "tether/http/proxy.h"
+
+#include <openssl/evp.h>
+
+#include <cassert>
+#include <cctype>
+#include <tuple>
+#include <utility>
+
+namespace tether::http {
+namespace {
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    return text;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// The first of two variables that is set and not empty, and its name.
+std::pair<std::string, std::string> first_set(const config::Environment& env, const char* upper, const char* low) {
+    for (const char* name : {upper, low}) {
+        if (auto value = env(name); value && !value->empty()) return {std::move(*value), name};
+    }
+    return {"", upper};
+}
+
+bool is_scheme(std::string_view text) {
+    if (text.empty() || !std::isalpha(static_cast<unsigned char>(text.front()))) return false;
+    for (char c : text) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
+    }
+    return true;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Appends the percent-decoded `text` to `out`; false on a bad escape.
+bool append_decoded(std::string& out, std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out.push_back(text[i]);
+            continue;
+        }
+        int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+        int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+        if (high < 0 || low < 0) return false;
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+    }
+    return true;
+}
+
+Error invalid(const std::string& variable, const std::string& reason) {
+    return {ErrorKind::invalid_argument, variable + " is not a usable proxy URL: " + reason};
+}
+
+// "user:password" decoded into a Secret; the user may not hold ':' (RFC 7617).
+Result<Secret> decode_credentials(std::string_view userinfo, const std::string& variable) {
+    std::size_t colon = userinfo.find(':');
+    std::string_view user = userinfo.substr(0, colon);
+    std::string_view password = colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1);
+    std::string joined;
+    joined.reserve(userinfo.size() + 1);  // decoding only shrinks: no reallocation leaves a copy behind
+    bool decoded = append_decoded(joined, user);
+    bool user_has_colon = joined.find(':') != std::string::npos;
+    joined.push_back(':');
+    decoded = decoded && append_decoded(joined, password);
+    Secret credentials(joined);
+    wipe(joined);
+    if (!decoded) {
+        return invalid(variable, "the user or password has a '%' not followed by two hex digits (%25 is '%')");
+    }
+    if (user.empty() || user_has_colon) return invalid(variable, "the user name is empty or holds ':'");
+    return credentials;
+}
+
+Result<Proxy> parse_proxy(std::string_view text, const std::string& variable) {
+    std::string_view rest = text;
+    bool has_scheme = false;
+    if (std::size_t end = text.find("://"); end != std::string_view::npos && is_scheme(text.substr(0, end))) {
+        std::string scheme = lower(text.substr(0, end));
+        if (scheme == "https") {
+            return invalid(variable, "https:// proxies (TLS to the proxy) are not supported; use http://host:port");
+        }
+        if (scheme.rfind("socks", 0) == 0) {
+            return invalid(variable, "SOCKS proxies are not supported; use an HTTP proxy");
+        }
+        if (scheme != "http") return invalid(variable, "the scheme " + scheme + ":// is not supported; use http://");
+        rest = text.substr(end + 3);
+        has_scheme = true;
+    }
+    // Everything up to the last '@' is user info, so that no part of a
+    // password (which may hold '/' or '@') can end up in a message below.
+    Proxy proxy;
+    if (std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+        auto credentials = decode_credentials(rest.substr(0, at), variable);
+        if (!credentials) return credentials.error();
+        proxy.credentials = std::move(credentials).value();
+        rest = rest.substr(at + 1);
+    }
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    std::size_t bracket = authority.rfind(']');  // an IPv6 literal's colons are not a port
+    if (!has_scheme && authority.find(':', bracket == std::string_view::npos ? 0 : bracket) == std::string_view::npos) {
+        return invalid(variable, "give the proxy's port, as in http://" + std::string(authority) + ":3128");
+    }
+    auto url = parse_url("http://" + std::string(authority));
+    if (!url) return invalid(variable, url.error().message);
+    if (url.value().authority.port == 0) return invalid(variable, "the proxy's port cannot be 0");
+    proxy.address = std::move(url).value().authority;
+    return proxy;
+}
+
+std::string base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                 reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(length));  // shrinks in place: nothing is left unwiped
+    return out;
+}
+
+}  // namespace
+
+ProxyEnvironment ProxyEnvironment::from(const config::Environment& env) {
+    ProxyEnvironment out;
+    std::tie(out.https_proxy, out.https_proxy_name) = first_set(env, "HTTPS_PROXY", "https_proxy");
+    out.no_proxy = first_set(env, "NO_PROXY", "no_proxy").first;
+    return out;
+}
+
+Result<std::optional<Proxy>> proxy_for(const ProxyEnvironment& env, std::string_view host, std::uint16_t port) {
+    std::string_view text = trim(env.https_proxy);
+    if (text.empty()) return std::optional<Proxy>{};
+    auto proxy = parse_proxy(text, env.https_proxy_name);
+    if (!proxy) return proxy.error();
+    if (no_proxy_matches(env.no_proxy, host, port)) return std::optional<Proxy>{};
+    return std::optional<Proxy>(std::move(proxy).value());
+}
+
+Secret connect_request(const HostPort& target, const std::optional<Secret>& credentials) {
+    // The host comes from parse_host_port or parse_url: no CR, LF or space
+    // can smuggle a header in.
+    assert(target.host.find_first_of("\r\n \t") == std::string::npos);
+    std::string authority = target.to_string();
+    std::string text;
+    // Reserved up front: a reallocation would free a copy of the credentials unwiped.
+    text.reserve(2 * authority.size() + 64 + (credentials ? 4 * (credentials->size() + 2) / 3 + 32 : 0));
+    text += "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+    if (credentials) {
+        std::string encoded = base64(credentials->reveal());
+        text += "Proxy-Authorization: Basic ";
+        text += encoded;
+        text += "\r\n";
+        wipe(encoded);
+    }
+    text += "\r\n";
+    Secret request(text);
+    wipe(text);
+    return request;
+}
+
+}  // namespace tether::http
