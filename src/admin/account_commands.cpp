@@ -1,6 +1,5 @@
 // tether admin service-account … and api-key …
 #include <CLI/CLI.hpp>
-#include <ctime>
 #include <iostream>
 
 #include "tether/admin/account_commands.h"
@@ -10,53 +9,6 @@
 
 namespace tether::admin {
 namespace {
-
-std::string utc(std::int64_t seconds) {
-    std::time_t at = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&at, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
-}
-
-// A cell for people: times (fields named *_at, Unix seconds in the API) in UTC.
-std::string text(const std::string& field, const nlohmann::json& value) {
-    if (value.is_null()) return "-";
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_number_integer() && field.size() > 3 && field.compare(field.size() - 3, 3, "_at") == 0) {
-        return utc(value.get<std::int64_t>());
-    }
-    return value.dump();
-}
-
-// Prints `answer` as JSON, or as a table of `columns` from the array under `list`.
-int print_list(const AdminConfig& config, const nlohmann::json& answer, const char* list,
-               const std::vector<std::string>& columns) {
-    if (config.output == Output::json) {
-        std::cout << answer.dump(2) << "\n";
-        return 0;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& item : answer.at(list)) {
-        std::vector<std::string> row;
-        for (const auto& column : columns) row.push_back(text(column, item.value(column, nlohmann::json())));
-        rows.push_back(std::move(row));
-    }
-    std::cout << format_table(columns, rows);
-    return 0;
-}
-
-int print_object(const AdminConfig& config, const nlohmann::json& answer) {
-    if (config.output == Output::json) {
-        std::cout << answer.dump(2) << "\n";
-        return 0;
-    }
-    std::vector<std::pair<std::string, std::string>> rows;
-    for (const auto& [key, value] : answer.items()) rows.emplace_back(key, text(key, value));
-    std::cout << format_pairs(rows);
-    return 0;
-}
 
 struct AccountArgs {
     std::string name;

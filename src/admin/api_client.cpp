@@ -27,6 +27,8 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
     request.url = config.server;
     request.url.target = target;
     request.timeout = config.timeout;
+    // An operation carries its parameters and its result, each up to a tunnel message (16 MiB by default).
+    request.max_response_bytes = 64 * 1024 * 1024;
     request.ca = config.ca ? &*config.ca : nullptr;
     std::string authorization;
     if (authenticated) {
@@ -66,7 +68,8 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
 
 nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
                             const nlohmann::json* body) {
-    std::string scoped = config.org.empty() ? path : path + "?org=" + config.org;
+    std::string scoped = path;
+    if (!config.org.empty()) scoped += (path.find('?') == std::string::npos ? "?org=" : "&org=") + config.org;
     auto answer = call_api(config, method, scoped, body);
     if (!answer) fail(answer.error());
     return std::move(answer).value();

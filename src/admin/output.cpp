@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
+#include <iostream>
+
+#include "tether/admin/config.h"
 
 namespace tether::admin {
 
@@ -32,6 +36,63 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
     append_row(header);
     for (const auto& row : rows) append_row(row);
     return out;
+}
+
+namespace {
+
+std::string utc(std::int64_t seconds, int millis = -1) {
+    std::time_t at = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&at, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::string out = buffer;
+    if (millis >= 0) out += fmt::format(".{:03}", millis);
+    return out + "Z";
+}
+
+bool ends_with(const std::string& text, std::string_view suffix) {
+    return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string cell_text(const std::string& field, const nlohmann::json& value) {
+    if (value.is_null()) return "-";
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer() && ends_with(field, "_at")) return utc(value.get<std::int64_t>());
+    if (value.is_number_integer() && ends_with(field, "_at_ms")) {
+        auto ms = value.get<std::int64_t>();
+        return utc(ms / 1000, static_cast<int>(ms % 1000));
+    }
+    return value.dump();
+}
+
+int print_list(const AdminConfig& config, const nlohmann::json& answer, const char* list,
+               const std::vector<std::string>& columns) {
+    if (config.output == Output::json) {
+        std::cout << answer.dump(2) << "\n";
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& item : answer.at(list)) {
+        std::vector<std::string> row;
+        for (const auto& column : columns) row.push_back(cell_text(column, item.value(column, nlohmann::json())));
+        rows.push_back(std::move(row));
+    }
+    std::cout << format_table(columns, rows);
+    return 0;
+}
+
+int print_object(const AdminConfig& config, const nlohmann::json& answer) {
+    if (config.output == Output::json) {
+        std::cout << answer.dump(2) << "\n";
+        return 0;
+    }
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const auto& [key, value] : answer.items()) rows.emplace_back(key, cell_text(key, value));
+    std::cout << format_pairs(rows);
+    return 0;
 }
 
 }  // namespace tether::admin

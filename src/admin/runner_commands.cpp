@@ -38,6 +38,23 @@ std::string kubernetes_secret(const std::string& runner, std::string_view creden
     return manifest;
 }
 
+struct ConnectionState {
+    std::string state;
+    std::string version;
+    std::string address;
+};
+
+// "connected since …" (with the pool size when several replicas are up) or
+// "offline", from the runner's live tunnels.
+ConnectionState connection_state(const nlohmann::json& runner) {
+    const nlohmann::json tunnels = runner.value("tunnels", nlohmann::json::array());
+    if (tunnels.empty()) return {"offline", "-", "-"};
+    const nlohmann::json& first = tunnels.front();
+    std::string state = "connected since " + cell_text("connected_at_ms", first.value("connected_at_ms", nlohmann::json()));
+    if (tunnels.size() > 1) state += " (" + std::to_string(tunnels.size()) + " tunnels)";
+    return {state, first.value("version", "-"), first.value("address", "-")};
+}
+
 std::filesystem::path output_path(const RunnerArgs& args) {
     bool k8s = args.output_format == "k8s-secret";
     return std::filesystem::path(args.output_dir) / (k8s ? "credentials-secret.yaml" : "credentials.json");
@@ -97,20 +114,22 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
         return 0;
     });
 
-    on(runners->add_subcommand("list", "List the org's runners"), [](const AdminConfig& config) {
-        nlohmann::json answer = call_or_fail(config, "GET", "/v1/runners");
-        if (config.output == Output::json) {
-            std::cout << answer.dump(2) << "\n";
-            return 0;
-        }
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& runner : answer["runners"]) {
-            rows.push_back({runner.value("name", ""), runner.value("runner_id", ""),
-                            std::to_string(runner.value("created_at", 0))});
-        }
-        std::cout << format_table({"name", "runner_id", "created_at"}, rows);
-        return 0;
-    });
+    on(runners->add_subcommand("list", "List the org's runners with their connection state"),
+       [](const AdminConfig& config) {
+           nlohmann::json answer = call_or_fail(config, "GET", "/v1/runners");
+           if (config.output == Output::json) {
+               std::cout << answer.dump(2) << "\n";
+               return 0;
+           }
+           std::vector<std::vector<std::string>> rows;
+           for (const auto& runner : answer["runners"]) {
+               auto [state, version, address] = connection_state(runner);
+               rows.push_back({runner.value("name", ""), state, version, address,
+                               cell_text("last_seen_at", runner.value("last_seen_at", nlohmann::json()))});
+           }
+           std::cout << format_table({"name", "state", "version", "address", "last_seen_at"}, rows);
+           return 0;
+       });
 
     CLI::App* show = runners->add_subcommand("show", "Show a runner, its certificates and keys");
     show->add_option("name", args->name, "the runner")->required();
@@ -120,14 +139,19 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
             std::cout << runner.dump(2) << "\n";
             return 0;
         }
+        auto [state, version, address] = connection_state(runner);
         std::cout << format_pairs({{"name", runner.value("name", "")},
                                    {"runner_id", runner.value("runner_id", "")},
-                                   {"org", runner.value("org", "")}});
+                                   {"org", runner.value("org", "")},
+                                   {"state", state},
+                                   {"version", version},
+                                   {"address", address},
+                                   {"last_seen_at", cell_text("last_seen_at", runner.value("last_seen_at", nlohmann::json()))}});
         std::vector<std::vector<std::string>> rows;
         for (const auto& c : runner["certificates"]) {
             rows.push_back({c.value("serial", ""), c.value("fingerprint_sha256", "").substr(0, 16),
-                            std::to_string(c.value("created_at", 0)), std::to_string(c.value("not_after", 0)),
-                            c["revoked_at"].is_null() ? "-" : std::to_string(c["revoked_at"].get<std::int64_t>())});
+                            cell_text("created_at", c["created_at"]), cell_text("not_after", c["not_after"]),
+                            cell_text("revoked_at", c["revoked_at"])});
         }
         std::cout << "\ncertificates:\n" << format_table({"serial", "fingerprint", "created_at", "not_after", "revoked_at"}, rows);
         return 0;

@@ -28,21 +28,6 @@ void write_stderr(std::string_view line) {
     }
 }
 
-std::string timestamp_now() {
-    using namespace std::chrono;
-    auto now = system_clock::now();
-    auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::time_t seconds = system_clock::to_time_t(now);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::string out(buffer, n);
-    char ms[8];
-    std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis));
-    return out + ms;
-}
-
 // Length of the valid UTF-8 sequence at text[i], or 0 if it is not one.
 std::size_t utf8_sequence(std::string_view text, std::size_t i) {
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
@@ -141,6 +126,22 @@ std::optional<Level> parse_level(std::string_view name) {
     return std::nullopt;
 }
 
+std::string format_timestamp(std::chrono::system_clock::time_point at) {
+    using namespace std::chrono;
+    // floor, not duration_cast: a time before 1970 still gets 0-999 milliseconds.
+    auto whole_seconds = floor<seconds>(at);
+    auto millis = duration_cast<milliseconds>(at - whole_seconds).count();
+    std::time_t since_epoch = system_clock::to_time_t(time_point_cast<system_clock::duration>(whole_seconds));
+    std::tm utc{};
+    gmtime_r(&since_epoch, &utc);
+    char buffer[32];
+    std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::string out(buffer, n);
+    char ms[8];
+    std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(millis));
+    return out + ms;
+}
+
 void set_level(Level level) { current_level = level; }
 void set_format(Format format) { current_format = format; }
 Level level() { return current_level; }
@@ -234,7 +235,8 @@ std::string format_line(Format format, std::string_view timestamp, Level level, 
 
 void Logger::write(Level level, std::string_view message, Fields fields) const {
     if (level < current_level.load()) return;
-    std::string line = format_line(current_format.load(), timestamp_now(), level, component_, message, fields);
+    std::string timestamp = format_timestamp(std::chrono::system_clock::now());
+    std::string line = format_line(current_format.load(), timestamp, level, component_, message, fields);
     std::lock_guard lock(sink_mutex);
     if (current_sink) {
         current_sink(line);

@@ -46,6 +46,42 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+// "a, b" -> {"a", "b"}; blank text is the empty list (how the environment
+// says []). Items keep their inner spaces; an empty item stays, for
+// check_value to refuse.
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    if (trim(text).empty()) return items;
+    while (true) {
+        std::size_t comma = text.find(',');
+        items.emplace_back(trim(text.substr(0, comma)));
+        if (comma == std::string_view::npos) return items;
+        text.remove_prefix(comma + 1);
+    }
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+// As in the TOML file: ["a", "b"].
+std::string show_list(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ", ";
+        log::append_json_string(out, item);
+    }
+    return out + "]";
+}
+
 std::string describe_origin(const Value& value) {
     return value.origin == Origin::default_value ? "default" : std::string(origin_name(value.origin)) + " " + value.where;
 }
@@ -103,6 +139,12 @@ std::optional<std::string> check_value(const Spec& spec, std::string_view text) 
                 if (text == choice) return std::nullopt;
             }
             return "expected one of: " + join(spec.choices);
+        case Kind::list:
+            if (text.find('\0') != std::string_view::npos) return "must not contain a NUL byte";
+            for (const auto& item : split_list(text)) {
+                if (item.empty()) return "has an empty item (two commas in a row, or a comma at an end)";
+            }
+            return std::nullopt;
     }
     return "unknown kind";
 }
@@ -110,7 +152,10 @@ std::optional<std::string> check_value(const Spec& spec, std::string_view text) 
 Settings::Settings(std::vector<Spec> specs) : specs_(std::move(specs)) {
     for (const Spec& s : specs_) {
         assert(!s.default_value.empty() ? !check_value(s, s.default_value).has_value() : true);
-        if (!s.default_value.empty()) values_[s.key] = Value{s.default_value, Origin::default_value, ""};
+        // A list always has a value: without a default, the empty list.
+        if (!s.default_value.empty() || s.kind == Kind::list) {
+            values_[s.key] = Value{s.default_value, Origin::default_value, ""};
+        }
     }
 }
 
@@ -130,6 +175,7 @@ void Settings::set(const Spec& spec, std::string_view text, Origin origin, std::
     }
     std::string normalized(text);
     if (spec.kind == Kind::boolean) normalized = *parse_boolean(text) ? "true" : "false";
+    if (spec.kind == Kind::list) normalized = join_list(split_list(text));
     values_[spec.key] = Value{std::move(normalized), origin, std::move(where)};
 }
 
@@ -171,12 +217,23 @@ std::chrono::milliseconds Settings::duration(std::string_view key) const {
     return *parse_duration(text(key));
 }
 
+std::vector<std::string> Settings::list(std::string_view key) const {
+    assert(spec(key).kind == Kind::list);
+    return split_list(text(key));
+}
+
 std::string Settings::describe() const {
     std::string out;
     for (const Spec& s : specs_) {
         const Value* value = find(s.key);
         out += s.key + " = ";
-        out += value == nullptr ? "(not set)" : s.secret ? redact(value->text) : value->text;
+        if (value == nullptr) {
+            out += "(not set)";
+        } else if (s.secret) {
+            out += redact(value->text);
+        } else {
+            out += s.kind == Kind::list ? show_list(split_list(value->text)) : value->text;
+        }
         if (value != nullptr) out += "  # " + describe_origin(*value);
         out += '\n';
     }

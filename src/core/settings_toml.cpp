@@ -104,6 +104,32 @@ std::string position(std::string_view source, const toml::source_region& where) 
     return std::string(source) + ":" + std::to_string(where.begin.line);
 }
 
+// A TOML array of strings in the comma-separated form the other layers use.
+// A comma inside an item could not be told from a separator, so it is refused.
+std::string list_text(const toml::node& node, const std::string& key, const std::string& where,
+                      std::string_view source_name) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+        fail(ExitCode::config, where + ": " + key + " must be a list of strings, such as [\"a\", \"b\"]");
+    }
+    std::string text;
+    bool first = true;
+    for (const toml::node& item : *array) {
+        std::string item_where = position(source_name, item.source());
+        if (!item.is_string()) fail(ExitCode::config, item_where + ": each item of " + key + " must be a string");
+        std::string value = *item.value<std::string>();
+        if (value.find_first_not_of(" \t") == std::string::npos) {
+            fail(ExitCode::config, item_where + ": an item of " + key + " is empty");
+        }
+        if (value.find(',') != std::string::npos) {
+            fail(ExitCode::config, item_where + ": an item of " + key + " must not contain a comma");
+        }
+        text += (first ? "" : ",") + value;
+        first = false;
+    }
+    return text;
+}
+
 }  // namespace
 
 void Settings::load_file(const std::filesystem::path& path) {
@@ -146,7 +172,9 @@ void Settings::load_toml(std::string_view text, std::string_view source_name) {
             }
             if (match == nullptr) fail(ExitCode::config, where + ": unknown setting '" + key + "'" + suggestion(specs_, key));
             std::string value;
-            if (node.is_string()) {
+            if (match->kind == Kind::list) {
+                value = list_text(node, key, where, source_name);
+            } else if (node.is_string()) {
                 value = *node.value<std::string>();
             } else if (node.is_integer()) {
                 value = std::to_string(*node.value<std::int64_t>());

@@ -1,12 +1,97 @@
 #include "tether/runner/config.h"
 
+#include <string>
+#include <string_view>
+
 #include "tether/core/error.h"
 
 namespace tether::runner {
+namespace {
+
+constexpr std::int64_t min_audit_bytes = 4096;  // below this, "10" was surely meant as something else
+constexpr std::int64_t max_audit_keep = 1000;
+
+// Where a setting's value came from, for a message.
+std::string origin(const config::Settings& settings, std::string_view key) {
+    const config::Value* value = settings.find(key);
+    return value == nullptr || value->where.empty() ? "default" : value->where;
+}
+
+Policy policy_from(const config::Settings& settings) {
+    Policy policy{
+        settings.list("policy.operations"), settings.list("policy.connections"), settings.list("policy.auth_modes"),
+        settings.list("policy.providers"),  settings.list("policy.endpoints"),
+    };
+    for (const auto& pattern : policy.endpoints) {
+        if (auto problem = check_endpoint_pattern(pattern)) {
+            fail(ExitCode::config, "invalid policy.endpoints item '" + pattern + "' (from " +
+                                       origin(settings, "policy.endpoints") + "): " + *problem);
+        }
+    }
+    return policy;
+}
+
+AuditConfig audit_from(const config::Settings& settings, const std::filesystem::path& credentials) {
+    AuditConfig audit;
+    audit.path = settings.has("audit.path") ? std::filesystem::path(settings.text("audit.path"))
+                                            : credentials.parent_path() / "audit.jsonl";
+    std::int64_t max_bytes = settings.integer("audit.max_size");
+    if (max_bytes < min_audit_bytes) {
+        fail(ExitCode::config, "audit.max_size must be at least " + std::to_string(min_audit_bytes) +
+                                   " bytes (from " + origin(settings, "audit.max_size") + ")");
+    }
+    std::int64_t keep = settings.integer("audit.keep");
+    if (keep < 0 || keep > max_audit_keep) {
+        fail(ExitCode::config, "audit.keep must be from 0 to " + std::to_string(max_audit_keep) + " (from " +
+                                   origin(settings, "audit.keep") + ")");
+    }
+    audit.max_bytes = static_cast<std::uint64_t>(max_bytes);
+    audit.keep_files = static_cast<std::size_t>(keep);
+    return audit;
+}
+
+std::int64_t at_least(const config::Settings& settings, std::string_view key, std::int64_t least) {
+    std::int64_t value = settings.integer(key);
+    if (value < least) {
+        fail(ExitCode::config, std::string(key) + " must be at least " + std::to_string(least) + " (from " +
+                                   origin(settings, key) + ")");
+    }
+    return value;
+}
+
+}  // namespace
 
 std::vector<config::Spec> runner_specs() {
+    using config::Kind;
     std::vector<config::Spec> specs = {
-        {"credentials", config::Kind::path, "", "credentials file of this runner (JSON, mode 0600)"},
+        {"credentials", Kind::path, "", "credentials file of this runner (JSON, mode 0600)"},
+        {"tunnel_endpoint", Kind::address, "",
+         "host:port of the server's tunnel listener, instead of the credentials file's (another name for the server)"},
+        {"api_endpoint", Kind::url, "", "URL of the server's API, instead of the credentials file's"},
+        {"max_in_flight", Kind::integer, "64", "requests this runner runs at once; past it a request is answered busy"},
+        {"max_message_size", Kind::integer, "16777216", "largest tunnel message in bytes this runner reads"},
+        {"liveness_timeout", Kind::duration, "30s",
+         "the server silent this long is gone (a WebSocket ping goes out halfway)"},
+        {"drain_timeout", Kind::duration, "30s",
+         "on SIGTERM, how long requests in flight may finish before they are answered shutting_down"},
+        {"connect_timeout", Kind::duration, "15s", "to connect, handshake and be welcomed by the server"},
+        {"reconnect.initial", Kind::duration, "500ms", "first wait before dialling again after a network failure"},
+        {"reconnect.max", Kind::duration, "60s", "longest wait between attempts (full jitter below it)"},
+        {"policy.operations", Kind::list, "system.*",
+         "operation types this runner accepts, as patterns in which * matches anything (system.*, aws.call)"},
+        {"policy.connections", Kind::list, "", "connection names this runner accepts (patterns); empty accepts none"},
+        {"policy.auth_modes", Kind::list, "",
+         "auth modes this runner accepts (inline, runner-delegated, cross-account); empty accepts none"},
+        {"policy.providers", Kind::list, "",
+         "credential providers this runner may use (aws, gcp, azure, kubernetes, exec); empty allows none"},
+        {"policy.endpoints", Kind::list, "",
+         "hosts this runner may send credentials to, as host or host:port patterns (*.amazonaws.com:443); empty "
+         "allows none"},
+        {"audit.path", Kind::path, "",
+         "append-only record of every request received (JSON lines, mode 0600); default audit.jsonl in the "
+         "credentials file's directory"},
+        {"audit.max_size", Kind::integer, "10485760", "bytes after which the audit file is rotated to PATH.1"},
+        {"audit.keep", Kind::integer, "5", "rotated audit files kept (PATH.1 … PATH.N); the oldest is deleted"},
     };
     for (auto& spec : config::logging_specs()) specs.push_back(std::move(spec));
     return specs;
@@ -18,7 +103,22 @@ RunnerConfig runner_config(const config::Settings& settings) {
              "no credentials file: pass --credentials FILE, set TETHER_CREDENTIALS or put credentials = \"FILE\" in "
              "the runner config");
     }
-    return {settings.text("credentials")};
+    std::filesystem::path credentials = settings.text("credentials");
+    RunnerConfig config{credentials, policy_from(settings), audit_from(settings, credentials)};
+    if (settings.has("tunnel_endpoint")) config.tunnel_endpoint = settings.text("tunnel_endpoint");
+    if (settings.has("api_endpoint")) config.api_endpoint = settings.text("api_endpoint");
+    config.max_in_flight = static_cast<std::size_t>(at_least(settings, "max_in_flight", 1));
+    config.max_message_bytes = static_cast<std::size_t>(at_least(settings, "max_message_size", 4096));
+    config.liveness_timeout = settings.duration("liveness_timeout");
+    config.drain_timeout = settings.duration("drain_timeout");
+    config.connect_timeout = settings.duration("connect_timeout");
+    config.reconnect_initial = settings.duration("reconnect.initial");
+    config.reconnect_max = settings.duration("reconnect.max");
+    if (config.liveness_timeout.count() < 1000) fail(ExitCode::config, "liveness_timeout must be at least 1s");
+    if (config.reconnect_initial.count() < 1 || config.reconnect_max < config.reconnect_initial) {
+        fail(ExitCode::config, "reconnect.initial must be positive and at most reconnect.max");
+    }
+    return config;
 }
 
 }  // namespace tether::runner

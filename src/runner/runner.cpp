@@ -1,10 +1,18 @@
 #include "tether/runner/runner.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <cstring>
 
+#include "agent.h"
+#include "tether/auth/runner_credentials.h"
 #include "tether/core/error.h"
 #include "tether/core/log.h"
 #include "tether/crypto/secret_file.h"
@@ -27,12 +35,87 @@ void check_credentials_file(const std::filesystem::path& path) {
     }
 }
 
+auth::RunnerCredentials load_credentials(const std::filesystem::path& path) {
+    check_credentials_file(path);
+    auto text = crypto::read_private_file(path);
+    if (!text) fail(ExitCode::config, "cannot read credentials file " + path.string() + ": " + text.error().message);
+    auto credentials = auth::load_runner_credentials(text.value().reveal(), std::chrono::system_clock::now());
+    if (!credentials) {
+        // An expired or not-yet-valid certificate is refused authentication;
+        // anything else is a broken file.
+        ExitCode code = credentials.error().kind == ErrorKind::unauthenticated ? ExitCode::refused : ExitCode::config;
+        fail(code, credentials.error().message + " (" + path.string() + ")");
+    }
+    return std::move(credentials).value();
+}
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "";
+    return name;
+}
+
+nlohmann::json policy_summary(const Policy& policy) {
+    return {{"operations", policy.operations},   {"connections", policy.connections},
+            {"auth_modes", policy.auth_modes},   {"providers", policy.providers},
+            {"endpoints", policy.endpoints}};
+}
+
+std::optional<AuditTrail> open_audit(const AuditConfig& config) {
+    auto trail = AuditTrail::open(config.path, config.max_bytes, config.keep_files);
+    if (!trail) fail(ExitCode::config, "cannot open the audit trail " + config.path.string() + ": " + trail.error().message);
+    return std::move(trail).value();
+}
+
 }  // namespace
 
 int run(const RunnerConfig& config) {
-    check_credentials_file(config.credentials);
-    logger.info("credentials file accepted", {{"path", config.credentials.string()}});
-    fail(ExitCode::unavailable, "this build of tether has no tunnel client yet, so the runner cannot connect");
+    auth::RunnerCredentials credentials = load_credentials(config.credentials);
+    const auth::CredentialsFile& file = credentials.file;
+    std::string endpoint_text = config.tunnel_endpoint.empty() ? file.tunnel_endpoint : config.tunnel_endpoint;
+    auto endpoint = parse_host_port(endpoint_text);
+    if (!endpoint || endpoint.value().port == 0) {
+        fail(ExitCode::config, "tunnel endpoint '" + endpoint_text + "' is not host:port");
+    }
+    std::optional<AuditTrail> audit = open_audit(config.audit);
+
+    tunnel::DialOptions options{endpoint.value(),
+                                credentials.ca,
+                                credentials.certificate,
+                                std::move(credentials.key),
+                                file.api_key.copy(),
+                                http::ProxyEnvironment::from(config::process_environment()),
+                                config.connect_timeout,
+                                {config.max_message_bytes, config.liveness_timeout}};
+    boost::asio::io_context io;
+    auto dialer = tunnel::Dialer::create(io, std::move(options));
+    if (!dialer) fail(ExitCode::config, "credentials file " + config.credentials.string() + ": " + dialer.error().message);
+
+    ops::RunnerFacts facts{TETHER_VERSION, host_name(), file.org, file.runner, std::chrono::steady_clock::now(), {},
+                           policy_summary(config.policy)};
+    Agent agent(io, config, std::move(dialer).value(), std::move(facts), std::move(audit));
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        logger.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+        agent.stop();
+    });
+
+    logger.info("runner starting", {{"org", file.org},
+                                    {"runner", file.runner},
+                                    {"tunnel_endpoint", endpoint.value().to_string()},
+                                    {"credentials", config.credentials.string()}});
+    std::exception_ptr failure;
+    boost::asio::co_spawn(io, agent.run(), [&](std::exception_ptr error) {
+        failure = error;
+        io.stop();
+    });
+    io.run();
+    if (failure) std::rethrow_exception(failure);
+    if (agent.outcome().code != ExitCode::ok) fail(agent.outcome().code, agent.outcome().message);
+    logger.info("stopped");
+    return 0;
 }
 
 }  // namespace tether::runner

@@ -27,7 +27,11 @@ nlohmann::json key_json(const store::ApiKeyRecord& key, const std::string& accou
 
 Result<store::ServiceAccount> named_account(const store::Database& database, const Call& call) {
     const std::string& name = call.request.params.at("name");
-    if (auto valid = api::check_name("service account", name); !valid) return valid.error();
+    // A runner's account is listed as runner:<runner>; it can be disabled
+    // (which ends the runner's tunnels) under that name.
+    constexpr std::string_view runner_prefix = "runner:";
+    std::string_view own_name = std::string_view(name).substr(name.rfind(runner_prefix, 0) == 0 ? runner_prefix.size() : 0);
+    if (auto valid = api::check_name("service account", own_name); !valid) return valid.error();
     return store::find_service_account(database, call.org.id, name);
 }
 
@@ -39,7 +43,7 @@ Result<Done> not_self(const Call& call, const store::ServiceAccount& target, std
                  "you cannot " + std::string(what) + " the service account whose key you are using"};
 }
 
-void add_service_account_routes(Router& router, const store::Database& database) {
+void add_service_account_routes(Router& router, const store::Database& database, RunnerTunnels& tunnels) {
     router.add("GET", "/v1/service-accounts",
                api::guarded(database, auth::Role::viewer, [&database](const Call& call) -> Result<HttpResponse> {
                    auto accounts = store::list_service_accounts(database, call.org.id);
@@ -80,7 +84,7 @@ void add_service_account_routes(Router& router, const store::Database& database)
     for (bool active : {false, true}) {
         std::string verb = active ? "enable" : "disable";
         router.add("POST", "/v1/service-accounts/{name}/" + verb,
-                   api::guarded(database, auth::Role::admin, [&database, active, verb](const Call& call) -> Result<HttpResponse> {
+                   api::guarded(database, auth::Role::admin, api::revoking(tunnels, [&database, active, verb](const Call& call) -> Result<HttpResponse> {
                        auto account = named_account(database, call);
                        if (!account) return account.error();
                        if (!active) {
@@ -95,11 +99,11 @@ void add_service_account_routes(Router& router, const store::Database& database)
                            account.value().active = active;
                            return api::json_response(200, account_json(account.value()));
                        });
-                   }));
+                   })));
     }
 
     router.add("DELETE", "/v1/service-accounts/{name}",
-               api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {
+               api::guarded(database, auth::Role::admin, api::revoking(tunnels, [&database](const Call& call) -> Result<HttpResponse> {
                    auto account = named_account(database, call);
                    if (!account) return account.error();
                    if (account.value().kind == store::AccountKind::runner) {
@@ -115,7 +119,7 @@ void add_service_account_routes(Router& router, const store::Database& database)
                        if (!audited) return audited.error();
                        return api::json_response(200, {{"deleted", account.value().name}});
                    });
-               }));
+               })));
 }
 
 // The key with `key_id` if it belongs to a live account of the caller's org.
@@ -129,7 +133,7 @@ Result<std::pair<store::ApiKeyRecord, store::ServiceAccount>> key_in_org(const s
     return Error{ErrorKind::not_found, "no API key '" + key_id + "'"};
 }
 
-void add_api_key_routes(Router& router, const store::Database& database) {
+void add_api_key_routes(Router& router, const store::Database& database, RunnerTunnels& tunnels) {
     router.add("POST", "/v1/api-keys",
                api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {
                    auto body = api::json_body(call.request, {"service_account", "expires_in"});
@@ -178,7 +182,7 @@ void add_api_key_routes(Router& router, const store::Database& database) {
                }));
 
     router.add("DELETE", "/v1/api-keys/{key_id}",
-               api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {
+               api::guarded(database, auth::Role::admin, api::revoking(tunnels, [&database](const Call& call) -> Result<HttpResponse> {
                    auto found = key_in_org(database, call, call.request.params.at("key_id"));
                    if (!found) return found.error();
                    return in_transaction(database, [&]() -> Result<HttpResponse> {
@@ -188,14 +192,14 @@ void add_api_key_routes(Router& router, const store::Database& database) {
                        if (!audited) return audited.error();
                        return api::json_response(200, {{"revoked", found.value().first.key_id}});
                    });
-               }));
+               })));
 }
 
 }  // namespace
 
-void add_account_routes(Router& router, const store::Database& database) {
-    add_service_account_routes(router, database);
-    add_api_key_routes(router, database);
+void add_account_routes(Router& router, const store::Database& database, RunnerTunnels& tunnels) {
+    add_service_account_routes(router, database, tunnels);
+    add_api_key_routes(router, database, tunnels);
 }
 
 }  // namespace tether::server

@@ -16,6 +16,7 @@
 
 #include <set>
 
+#include "bind_acceptor.h"
 #include "tether/core/log.h"
 #include "tether/crypto/random.h"
 
@@ -35,10 +36,6 @@ struct Connection {
     bool idle;
     std::string peer;
 };
-
-std::string to_string(const tcp::endpoint& endpoint) {
-    return HostPort{endpoint.address().to_string(), endpoint.port()}.to_string();
-}
 
 std::string to_string(beast::string_view text) { return std::string(text.data(), text.size()); }
 
@@ -238,28 +235,11 @@ ApiListener::ApiListener(asio::io_context& io, Router router, ListenerLimits lim
 ApiListener::~ApiListener() { stop(); }
 
 Result<HostPort> ApiListener::listen(const HostPort& address) {
-    beast::error_code ec;
-    tcp::resolver resolver(state_->io);
-    auto results = resolver.resolve(address.host, std::to_string(address.port), tcp::resolver::passive, ec);
-    if (ec || results.empty()) {
-        return Error{ErrorKind::unavailable, "cannot resolve listen address " + address.to_string() + ": " + ec.message()};
-    }
-    tcp::endpoint endpoint = results.begin()->endpoint();
-    tcp::acceptor acceptor(state_->io);
-    auto failed = [&](const char* step) {
-        return Error{ErrorKind::unavailable,
-                     std::string("cannot ") + step + " " + address.to_string() + " (" + to_string(endpoint) + "): " + ec.message()};
-    };
-    if (acceptor.open(endpoint.protocol(), ec); ec) return failed("open a socket for");
-    if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec) return failed("set options on");
-    if (acceptor.bind(endpoint, ec); ec) return failed("listen on");
-    if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return failed("listen on");
-    tcp::endpoint bound = acceptor.local_endpoint(ec);
-    if (ec) return failed("read the bound address of");
-
-    state_->acceptor.emplace(std::move(acceptor));
+    auto bound = bind_acceptor(state_->io, address);
+    if (!bound) return bound.error();
+    state_->acceptor.emplace(std::move(bound.value().first));
     asio::co_spawn(state_->io, state_->accept_loop(state_), asio::detached);
-    return HostPort{bound.address().to_string(), bound.port()};
+    return bound.value().second;
 }
 
 void ApiListener::stop() {

@@ -3,6 +3,7 @@
 #include "account_routes.h"
 #include "api_support.h"
 #include "audit_routes.h"
+#include "operation_routes.h"
 #include "org_routes.h"
 #include "runner_routes.h"
 
@@ -18,10 +19,11 @@ void add_api_routes(Router& router, const ApiContext& context) {
                                                    {"role", auth::to_string(account.role)},
                                                    {"key_id", call.principal.key_id}});
                }));
-    add_account_routes(router, database);
+    add_account_routes(router, database, context.tunnels);
     add_audit_routes(router, database);
     add_runner_routes(router, context);
     add_org_routes(router, context);
+    add_operation_routes(router, context);
 }
 
 }  // namespace tether::server

@@ -1,5 +1,6 @@
 #include "api_support.h"
 
+#include <charconv>
 #include <chrono>
 
 #include "tether/core/log.h"
@@ -11,7 +12,8 @@ namespace {
 
 const log::Logger logger("api");
 
-// The value of `key` in a query string (no percent-decoding: names are [a-z0-9-]).
+}  // namespace
+
 std::optional<std::string> query_value(const std::string& query, std::string_view key) {
     std::size_t start = 0;
     while (start <= query.size()) {
@@ -26,10 +28,27 @@ std::optional<std::string> query_value(const std::string& query, std::string_vie
     return std::nullopt;
 }
 
-}  // namespace
+Result<std::int64_t> query_number(const std::string& query, std::string_view key, std::int64_t fallback) {
+    auto text = query_value(query, key);
+    if (!text) return fallback;
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size() || value < 0) {
+        return Error{ErrorKind::invalid_argument, std::string(key) + " must be a whole number"};
+    }
+    return value;
+}
 
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Handler revoking(RunnerTunnels& tunnels, Handler handler) {
+    return [&tunnels, handler = std::move(handler)](const Call& call) -> Result<HttpResponse> {
+        auto answer = handler(call);
+        if (answer) tunnels.access_changed();
+        return answer;
+    };
 }
 
 HttpResponse error_answer(const Error& error, const std::string& request_id) {

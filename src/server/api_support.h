@@ -12,6 +12,7 @@
 #include "tether/core/error.h"
 #include "tether/server/authenticator.h"
 #include "tether/server/router.h"
+#include "tether/server/runner_tunnels.h"
 #include "tether/store/database.h"
 #include "tether/store/identities.h"
 #include "tether/store/statement.h"
@@ -21,6 +22,12 @@ namespace tether::server::api {
 std::int64_t now_seconds();
 
 using server::json_response;
+
+// The value of `key` in a query string (no percent-decoding: the values
+// the API takes are names, ids and numbers).
+std::optional<std::string> query_value(const std::string& query, std::string_view key);
+// A whole number from the query string, or `fallback`; invalid_argument when malformed.
+Result<std::int64_t> query_number(const std::string& query, std::string_view key, std::int64_t fallback);
 
 // The HTTP answer for an Error: its kind picks the status and code.
 HttpResponse error_answer(const Error& error, const std::string& request_id);
@@ -39,6 +46,10 @@ using Handler = std::function<Result<HttpResponse>(const Call&)>;
 // if it did not exist), checks `needed` against the caller's role, runs the
 // handler and turns its Error into the API's error answer.
 server::Handler guarded(const store::Database& database, auth::Role needed, Handler handler);
+
+// `handler`, and once it succeeds the live tunnels re-check their
+// credentials: for changes that can take a runner's access away.
+Handler revoking(RunnerTunnels& tunnels, Handler handler);
 
 // The request body as a JSON object with only `allowed` keys.
 Result<nlohmann::json> json_body(const HttpRequest& request, std::initializer_list<std::string_view> allowed);

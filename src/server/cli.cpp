@@ -32,7 +32,7 @@ void add_command(CLI::App& root, cli::Action& action) {
                          if (!*init_chosen) return run(config);
                          InitOptions options = *init_options;
                          options.data_dir = config.data_dir;
-                         options.api_port = config.api_listen.port != 0 ? config.api_listen.port : 8443;
+                         options.api_port = config.advertised_api_port();
                          return init(options);
                      });
 }

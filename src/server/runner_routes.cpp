@@ -7,6 +7,7 @@
 #include "tether/pki/identity.h"
 #include "tether/store/runners.h"
 #include "tether/store/statement.h"
+#include "tether/store/tunnels.h"
 
 namespace tether::server {
 namespace {
@@ -20,12 +21,25 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point at) {
     return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
 }
 
-nlohmann::json runner_json(const store::Runner& runner) {
+// A runner with its live tunnels (several when replicas share its
+// credentials: they form one pool).
+nlohmann::json runner_json(const store::Runner& runner, const std::vector<store::TunnelRecord>& tunnels = {}) {
+    nlohmann::json live = nlohmann::json::array();
+    for (const auto& tunnel : tunnels) {
+        if (tunnel.runner_id != runner.id) continue;
+        live.push_back({{"tunnel_id", tunnel.id},
+                        {"connected_at_ms", tunnel.connected_at_ms},
+                        {"address", tunnel.peer_address},
+                        {"version", tunnel.runner_version},
+                        {"hostname", tunnel.hostname}});
+    }
     return {{"name", runner.name},
             {"org", runner.org},
             {"runner_id", runner.public_id},
             {"created_at", runner.created_at},
-            {"last_seen_at", runner.last_seen_at ? nlohmann::json(*runner.last_seen_at) : nlohmann::json()}};
+            {"last_seen_at", runner.last_seen_at ? nlohmann::json(*runner.last_seen_at) : nlohmann::json()},
+            {"connected", !live.empty()},
+            {"tunnels", live}};
 }
 
 
@@ -110,8 +124,10 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                api::guarded(database, auth::Role::viewer, [&database](const Call& call) -> Result<HttpResponse> {
                    auto runners = store::list_runners(database, call.org.id);
                    if (!runners) return runners.error();
+                   auto tunnels = store::list_tunnels_of_org(database, call.org.id);
+                   if (!tunnels) return tunnels.error();
                    nlohmann::json list = nlohmann::json::array();
-                   for (const auto& runner : runners.value()) list.push_back(runner_json(runner));
+                   for (const auto& runner : runners.value()) list.push_back(runner_json(runner, tunnels.value()));
                    return api::json_response(200, {{"runners", list}});
                }));
 
@@ -119,7 +135,9 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                api::guarded(database, auth::Role::viewer, [&database](const Call& call) -> Result<HttpResponse> {
                    auto runner = named_runner(database, call);
                    if (!runner) return runner.error();
-                   nlohmann::json answer = runner_json(runner.value());
+                   auto tunnels = store::list_tunnels_of_runner(database, runner.value().id);
+                   if (!tunnels) return tunnels.error();
+                   nlohmann::json answer = runner_json(runner.value(), tunnels.value());
                    auto certificates = store::list_certificates(database, runner.value().id);
                    if (!certificates) return certificates.error();
                    answer["certificates"] = nlohmann::json::array();
@@ -142,7 +160,7 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                }));
 
     router.add("DELETE", "/v1/runners/{name}",
-               api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {
+               api::guarded(database, auth::Role::admin, api::revoking(context.tunnels, [&database](const Call& call) -> Result<HttpResponse> {
                    auto runner = named_runner(database, call);
                    if (!runner) return runner.error();
                    return in_transaction(database, [&]() -> Result<HttpResponse> {
@@ -156,10 +174,10 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                        if (!audited) return audited.error();
                        return api::json_response(200, {{"deleted", r.name}});
                    });
-               }));
+               })));
 
     router.add("POST", "/v1/runners/{name}/credentials",
-               api::guarded(database, auth::Role::admin, [&context](const Call& call) -> Result<HttpResponse> {
+               api::guarded(database, auth::Role::admin, api::revoking(context.tunnels, [&context](const Call& call) -> Result<HttpResponse> {
                    auto body = api::json_body(call.request, {"revoke_others"});
                    if (!body) return body.error();
                    bool revoke_others = false;
@@ -172,7 +190,7 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                    auto runner = named_runner(context.database, call);
                    if (!runner) return runner.error();
                    return issue_credentials(context, call, runner.value(), revoke_others);
-               }));
+               })));
 }
 
 }  // namespace tether::server

@@ -1,6 +1,7 @@
 #include "tether/server/server.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -21,6 +22,8 @@
 #include "tether/store/database.h"
 #include "tether/store/migrations.h"
 #include "tether/store/server_settings.h"
+#include "tunnel_hub.h"
+#include "tunnel_listener.h"
 
 namespace tether::server {
 namespace {
@@ -62,17 +65,25 @@ std::string setting(const store::Database& database, std::string_view key) {
     return value.value();
 }
 
-// The API's TLS context from the server certificate and key of the data dir.
-std::shared_ptr<boost::asio::ssl::context> api_tls(const DataDir& data) {
+// A TLS context with the server certificate and key of the data dir; with
+// `client_ca`, one that requires client certificates from it (the tunnel).
+std::shared_ptr<boost::asio::ssl::context> server_tls(const DataDir& data, const pki::Certificate* client_ca = nullptr) {
     auto certificate_pem = loaded(crypto::read_private_file(data.server_certificate()), data.server_certificate());
     auto key_pem = loaded(crypto::read_private_file(data.server_key()), data.server_key());
     auto certificate = loaded(pki::Certificate::from_pem(certificate_pem.reveal()), data.server_certificate());
     auto key = loaded(pki::PrivateKey::from_pem(key_pem.reveal()), data.server_key());
     auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-    if (auto configured = pki::configure_server_tls(context->native_handle(), certificate, key); !configured) {
+    if (auto configured = pki::configure_server_tls(context->native_handle(), certificate, key, client_ca); !configured) {
         fail(ExitCode::config, "cannot use the server certificate: " + configured.error().message);
     }
     return context;
+}
+
+// Names this server process's tunnels in the store.
+std::string instance_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "tether-server";
+    return name;
 }
 
 }  // namespace
@@ -80,7 +91,7 @@ std::shared_ptr<boost::asio::ssl::context> api_tls(const DataDir& data) {
 int run(const ServerConfig& config) {
     DataDir data{config.data_dir};
     check_data_dir(data);
-    auto tls = api_tls(data);
+    auto tls = server_tls(data);
     auto database = store::Database::open(data.database());
     if (!database) fail(ExitCode::unavailable, database.error().message);
     auto before = store::schema_version(database.value());
@@ -92,23 +103,38 @@ int run(const ServerConfig& config) {
 
     pki::CertificateAuthority ca = load_authority(data);
     std::string hostname = setting(database.value(), "hostname");
-    std::uint16_t api_port = config.api_listen.port != 0 ? config.api_listen.port : 8443;
-    ApiContext api_context{database.value(),
-                           ca,
-                           setting(database.value(), "trust_domain"),
-                           setting(database.value(), "system_org"),
-                           config.public_api_url.empty() ? "https://" + HostPort{hostname, api_port}.to_string()
-                                                         : config.public_api_url,
-                           config.public_tunnel_address.empty() ? HostPort{hostname, 7443}.to_string()
-                                                                : config.public_tunnel_address,
-                           config.runner_certificate_lifetime};
+    std::string trust_domain = setting(database.value(), "trust_domain");
 
     boost::asio::io_context io;
+    HubSettings hub_settings;
+    hub_settings.server_instance = instance_name();
+    hub_settings.trust_domain = trust_domain;
+    hub_settings.limits = {config.max_message_bytes, config.liveness_timeout};
+    hub_settings.max_in_flight = config.max_in_flight;
+    TunnelHub hub(io, database.value(), hub_settings);
+    TunnelListener tunnel_listener(io, server_tls(data, &ca.certificate), hub);
+
+    ApiContext api_context{database.value(),
+                           hub,
+                           ca,
+                           trust_domain,
+                           setting(database.value(), "system_org"),
+                           config.public_api_url.empty()
+                               ? "https://" + HostPort{hostname, config.advertised_api_port()}.to_string()
+                               : config.public_api_url,
+                           config.public_tunnel_address.empty()
+                               ? HostPort{hostname, config.advertised_tunnel_port()}.to_string()
+                               : config.public_tunnel_address,
+                           config.runner_certificate_lifetime};
+
     bool stopping = false;  // io runs on this thread only: no lock needed
     Router router;
     add_health_routes(router, database.value(), [&stopping] { return !stopping; });
     add_api_routes(router, api_context);
-    ApiListener listener(io, std::move(router), {}, tls);
+    ListenerLimits api_limits;
+    // An operation's parameters may be as large as a tunnel message.
+    api_limits.max_body_bytes = config.max_message_bytes + 64 * 1024;
+    ApiListener listener(io, std::move(router), api_limits, tls);
 
     // Handlers go in before anything announces readiness: a SIGTERM that
     // follows "api listening" at once must find them (and is queued until
@@ -119,8 +145,14 @@ int run(const ServerConfig& config) {
         logger.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
         stopping = true;
         listener.stop();
+        tunnel_listener.stop();
+        hub.stop();
     });
 
+    hub.start();
+    auto tunnel_bound = tunnel_listener.listen(config.tunnel_listen);
+    if (!tunnel_bound) fail(tunnel_bound.error());
+    logger.info("tunnel listening", {{"address", tunnel_bound.value().to_string()}});
     auto bound = listener.listen(config.api_listen);
     if (!bound) fail(bound.error());
     logger.info("api listening", {{"address", bound.value().to_string()}, {"data_dir", config.data_dir.string()}});

@@ -27,6 +27,16 @@ std::string read_file(const std::filesystem::path& path) {
     return text.str();
 }
 
+bool is_outside_influence(const std::string& name) {
+    static const char* const names[] = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
+                                        "no_proxy",    "ALL_PROXY",   "all_proxy",  "NOTIFY_SOCKET", "WATCHDOG_USEC",
+                                        "WATCHDOG_PID"};
+    for (const char* outside : names) {
+        if (name == outside) return true;
+    }
+    return false;
+}
+
 std::vector<std::string> child_environment(const Options& options, const std::filesystem::path& home) {
     std::map<std::string, std::string> env;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -35,6 +45,9 @@ std::vector<std::string> child_environment(const Options& options, const std::fi
         std::string name(var.substr(0, equals));
         if (equals == std::string_view::npos || name == "XDG_CONFIG_HOME") continue;
         if (name.rfind("TETHER_", 0) == 0 && name != "TETHER_BINARY") continue;
+        // A proxy or systemd socket of the machine running the tests must
+        // not reach the child; tests that want them pass them explicitly.
+        if (is_outside_influence(name)) continue;
         env[name] = var.substr(equals + 1);
     }
     env["HOME"] = home.string();

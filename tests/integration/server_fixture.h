@@ -26,7 +26,8 @@ struct RunningServer {
     std::filesystem::path data = dir / "data";
     std::string init_output;  // what `server init` printed: holds the admin key
     std::unique_ptr<Process> process;
-    std::string address;  // 127.0.0.1:port
+    std::string address;         // 127.0.0.1:port of the API
+    std::string tunnel_address;  // 127.0.0.1:port of the tunnel listener
     std::optional<pki::Certificate> ca;
 
     explicit RunningServer(std::vector<std::string> extra = {}) {
@@ -35,14 +36,28 @@ struct RunningServer {
         init_output = init.out;
         ca = pki::Certificate::from_pem(read_text(data / "ca.crt")).value();
 
-        std::vector<std::string> args = {"server", "--data-dir", data.string(), "--api-listen", "127.0.0.1:0",
+        start(std::move(extra));
+    }
+
+    // Starts (or, after stop(), restarts) the server process, on the same
+    // ports once they are known.
+    void start(std::vector<std::string> extra = {}) {
+        if (!extra.empty()) extra_ = std::move(extra);
+        std::vector<std::string> args = {"server", "--data-dir", data.string(),
+                                         "--api-listen", address.empty() ? "127.0.0.1:0" : address,
+                                         "--tunnel-listen", tunnel_address.empty() ? "127.0.0.1:0" : tunnel_address,
                                          "--log-format", "json"};
-        args.insert(args.end(), extra.begin(), extra.end());
+        args.insert(args.end(), extra_.begin(), extra_.end());
         process = std::make_unique<Process>(args);
         auto listening = process->wait_for_log("api listening");
         REQUIRE_MESSAGE(listening, process->err());
         address = listening->at("address").get<std::string>();
+        auto tunnel = process->wait_for_log("tunnel listening");
+        REQUIRE_MESSAGE(tunnel, process->err());
+        tunnel_address = tunnel->at("address").get<std::string>();
     }
+
+    Outcome stop() { return process->stop(SIGTERM); }
 
     std::string url() const { return "https://" + address; }
 
@@ -60,6 +75,34 @@ struct RunningServer {
         request.headers = std::move(headers);
         return http::fetch(request);
     }
+
+    // The API key `server init` printed for the first org's admin.
+    std::string admin_key() const {
+        auto at = init_output.find("tth_");
+        REQUIRE(at != std::string::npos);
+        return init_output.substr(at, init_output.find_first_of(" \n", at) - at);
+    }
+
+    // One API call with `key` (the admin's by default); the JSON answer.
+    nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json& body,
+                        unsigned expected_status, std::string key = "") const {
+        http::Request request;
+        request.method = method;
+        request.url = parse_url(url() + path).value();
+        request.ca = &*ca;
+        request.timeout = std::chrono::seconds(60);
+        request.max_response_bytes = 64 * 1024 * 1024;
+        request.headers = {{"Authorization", "Bearer " + (key.empty() ? admin_key() : key)},
+                           {"Content-Type", "application/json"}};
+        if (!body.is_null()) request.body = body.dump();
+        auto response = http::fetch(request);
+        REQUIRE_MESSAGE(response, response.error().message);
+        CHECK_MESSAGE(response.value().status == expected_status, response.value().body.substr(0, 500));
+        return nlohmann::json::parse(response.value().body, nullptr, false);
+    }
+
+private:
+    std::vector<std::string> extra_;
 };
 
 }  // namespace tether::testing

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,5 +12,19 @@ std::string format_pairs(const std::vector<std::pair<std::string, std::string>>&
 
 // A table with a header row, columns padded to their widest cell.
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// A cell for people: null is "-"; times (fields named *_at, Unix seconds,
+// and *_at_ms, milliseconds) in UTC; other values as JSON.
+std::string cell_text(const std::string& field, const nlohmann::json& value);
+
+struct AdminConfig;
+
+// Prints `answer` as JSON (-o json), or as a table of `columns` from the
+// array under `list`. Returns 0, the command's exit code.
+int print_list(const AdminConfig& config, const nlohmann::json& answer, const char* list,
+               const std::vector<std::string>& columns);
+
+// Prints `answer` as JSON (-o json), or as "key  value" lines.
+int print_object(const AdminConfig& config, const nlohmann::json& answer);
 
 }  // namespace tether::admin

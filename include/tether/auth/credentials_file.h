@@ -1,7 +1,9 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
+#include "tether/core/error.h"
 #include "tether/core/secret.h"
 
 namespace tether::auth {
@@ -25,5 +27,13 @@ struct CredentialsFile {
 // The file's JSON text, fields in snake_case at the top level. The result
 // holds secrets: wipe it after writing it out.
 std::string to_json(const CredentialsFile& file);
+
+// Reads the file's JSON text: every field present, a non-empty string, and
+// a version this build understands (a newer one is failed_precondition;
+// anything else wrong is invalid_argument). Unknown fields are ignored, for
+// files from a newer tether of the same version. Messages name the field
+// and never hold a secret. Only the shape is checked here: see
+// runner_credentials.h for whether the contents fit together.
+Result<CredentialsFile> parse_credentials_file(std::string_view json);
 
 }  // namespace tether::auth

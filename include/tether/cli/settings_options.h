@@ -82,6 +82,7 @@ private:
                 for (const auto& choice : spec.choices) names += (names.empty() ? "" : "|") + choice;
                 return names;
             }
+            case config::Kind::list: return "A,B,...";
             case config::Kind::text: break;
         }
         return "TEXT";

@@ -7,8 +7,10 @@ namespace tether {
 enum class ExitCode : int {
     ok = 0,
     usage = 64,        // EX_USAGE: wrong command line
+    data = 65,         // EX_DATAERR: the input was refused as invalid
     unavailable = 69,  // EX_UNAVAILABLE: a service we need cannot be reached
     internal = 70,     // EX_SOFTWARE: a bug or an unexpected failure
+    retry = 75,        // EX_TEMPFAIL: busy, timed out or interrupted; trying again may work
     refused = 77,      // EX_NOPERM: authentication or permission refused
     config = 78,       // EX_CONFIG: a configuration file or setting is wrong
 };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -63,6 +64,10 @@ Format auto_format();
 // Formats one line; exposed for tests and the fuzz target.
 std::string format_line(Format format, std::string_view timestamp, Level level, std::string_view component,
                         std::string_view message, Fields fields);
+
+// RFC 3339 in UTC with milliseconds, as log lines carry it:
+// "2025-01-02T03:04:05.678Z". Shared by other records, such as audit trails.
+std::string format_timestamp(std::chrono::system_clock::time_point at);
 
 // Escapes text for a JSON string; invalid UTF-8 becomes U+FFFD.
 void append_json_string(std::string& out, std::string_view text);

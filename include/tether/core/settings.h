@@ -14,8 +14,10 @@
 // default, help); each key is then read, with later layers winning, from
 //   defaults < TOML file < environment (TETHER_<KEY>) < command-line flags.
 // "api.listen" is `[api] listen = …` in the file, TETHER_API_LISTEN in the
-// environment and --api-listen on the command line. Every value passes the
-// same validation whatever its layer, and errors name where it came from.
+// environment and --api-listen on the command line; a list is
+// `operations = ["a", "b"]` in the file and "a,b" in the other two. Every
+// value passes the same validation whatever its layer, and errors name
+// where it came from.
 namespace tether::config {
 
 enum class Kind {
@@ -27,6 +29,7 @@ enum class Kind {
     address,   // host:port, [v6]:port; port 0 picks a free one
     url,       // http:// or https:// URL
     choice,    // one of Spec::choices
+    list,      // strings: a TOML array, comma-separated in env and flags; "" is the empty list
 };
 
 struct Spec {
@@ -79,6 +82,8 @@ public:
     bool boolean(std::string_view key) const;
     std::int64_t integer(std::string_view key) const;
     std::chrono::milliseconds duration(std::string_view key) const;
+    // A list always has a value: its default, else the empty list.
+    std::vector<std::string> list(std::string_view key) const;
 
     // Every setting with its value and where it came from, for --print-config.
     std::string describe() const;

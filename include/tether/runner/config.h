@@ -1,19 +1,42 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "tether/core/settings.h"
+#include "tether/runner/policy.h"
 
 namespace tether::runner {
 
+struct AuditConfig {
+    std::filesystem::path path;  // audit.path, or audit.jsonl beside the credentials file
+    std::uint64_t max_bytes = 0;
+    std::size_t keep_files = 0;
+};
+
 struct RunnerConfig {
     std::filesystem::path credentials;  // the credentials file from `tether admin runner generate-credentials`
+    Policy policy;
+    AuditConfig audit;
+    std::string tunnel_endpoint;  // empty: the credentials file's
+    std::string api_endpoint;     // empty: the credentials file's
+    std::size_t max_in_flight = 64;
+    std::size_t max_message_bytes = 16 * 1024 * 1024;
+    std::chrono::milliseconds liveness_timeout{30'000};
+    std::chrono::milliseconds drain_timeout{30'000};
+    std::chrono::milliseconds connect_timeout{15'000};
+    std::chrono::milliseconds reconnect_initial{500};
+    std::chrono::milliseconds reconnect_max{60'000};
 };
 
 std::vector<config::Spec> runner_specs();
 
-// Throws Fatal (config) when no credentials file is named.
+// Throws Fatal (config) when no credentials file is named, or a policy
+// endpoint or an audit limit is invalid.
 RunnerConfig runner_config(const config::Settings& settings);
 
 }  // namespace tether::runner

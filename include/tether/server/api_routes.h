@@ -5,6 +5,7 @@
 
 #include "tether/pki/authority.h"
 #include "tether/server/router.h"
+#include "tether/server/runner_tunnels.h"
 #include "tether/store/database.h"
 
 namespace tether::server {
@@ -12,6 +13,7 @@ namespace tether::server {
 // What the /v1 routes work with, loaded once at start.
 struct ApiContext {
     const store::Database& database;
+    RunnerTunnels& tunnels;  // told about new operations and revoked access
     const pki::CertificateAuthority& ca;  // signs runner certificates
     std::string trust_domain;
     std::string system_org;       // its admins administer the server

@@ -111,3 +111,11 @@ TEST_CASE("level names parse and print") {
     CHECK_FALSE(log::parse_level("verbose").has_value());
     CHECK(std::string(log::to_string(log::Level::error)) == "error");
 }
+
+TEST_CASE("format_timestamp: RFC 3339 UTC with milliseconds, also before 1970") {
+    using namespace std::chrono;
+    auto at = sys_days{year{2025} / 3 / 4} + hours{5} + minutes{6} + seconds{7} + milliseconds{89} + microseconds{999};
+    CHECK(tether::log::format_timestamp(at) == "2025-03-04T05:06:07.089Z");
+    CHECK(tether::log::format_timestamp(system_clock::time_point{}) == "1970-01-01T00:00:00.000Z");
+    CHECK(tether::log::format_timestamp(system_clock::time_point{} - milliseconds{1}) == "1969-12-31T23:59:59.999Z");
+}

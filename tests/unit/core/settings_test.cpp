@@ -21,6 +21,8 @@ std::vector<Spec> specs() {
         {"limit", Kind::integer, "10", "limit"},
         {"server", Kind::url, "", "server"},
         {"api_key", Kind::text, "", "key", {}, true},
+        {"policy.operations", Kind::list, "system.*", "operations"},
+        {"policy.connections", Kind::list, "", "connections"},
     };
 }
 
@@ -183,4 +185,72 @@ TEST_CASE("non-ASCII is fine in strings and comments and refused elsewhere, nami
         CHECK_MESSAGE(message.find("non-ASCII character outside a string or comment") != std::string::npos, message);
     }
     CHECK(failure([&] { settings.load_toml("\n\nключ = 1\n", "s.toml"); }).second.rfind("s.toml:3:", 0) == 0);
+}
+
+TEST_CASE("lists: a TOML array, comma-separated in the environment and flags, later layers replacing earlier ones") {
+    Settings settings(specs());
+    CHECK(settings.list("policy.operations") == std::vector<std::string>{"system.*"});
+    CHECK(settings.list("policy.connections").empty());
+
+    settings.load_toml("[policy]\noperations = [\"system.*\", \"aws.call\"]\nconnections = [\"prod\"]\n", "r.toml");
+    CHECK(settings.list("policy.operations") == std::vector<std::string>{"system.*", "aws.call"});
+    CHECK(settings.find("policy.operations")->where == "r.toml:2");
+
+    settings.load_environment(env_of({{"TETHER_POLICY_CONNECTIONS", " prod , staging eu,dev "}}));
+    CHECK(settings.list("policy.connections") == std::vector<std::string>{"prod", "staging eu", "dev"});
+
+    settings.set_flag("policy.operations", "kubernetes.call");
+    CHECK(settings.list("policy.operations") == std::vector<std::string>{"kubernetes.call"});
+    CHECK(settings.find("policy.operations")->where == "--policy-operations");
+}
+
+TEST_CASE("lists: [] in the file and an empty string in the environment or a flag are the empty list") {
+    Settings from_file(specs());
+    from_file.load_toml("[policy]\noperations = []\n", "r.toml");
+    CHECK(from_file.list("policy.operations").empty());
+    CHECK(from_file.find("policy.operations")->origin == Origin::file);
+
+    Settings from_env(specs());
+    from_env.load_environment(env_of({{"TETHER_POLICY_OPERATIONS", ""}}));
+    CHECK(from_env.list("policy.operations").empty());
+
+    Settings from_flag(specs());
+    from_flag.set_flag("policy.operations", " ");
+    CHECK(from_flag.list("policy.operations").empty());
+}
+
+TEST_CASE("lists: describe prints them as in the file, with their origin") {
+    Settings settings(specs());
+    settings.load_toml("[policy]\noperations = [\"system.*\", \"aws.call\"]\n", "r.toml");
+    std::string text = settings.describe();
+    CHECK(text.find("policy.operations = [\"system.*\", \"aws.call\"]  # file r.toml:2\n") != std::string::npos);
+    CHECK(text.find("policy.connections = []  # default\n") != std::string::npos);
+}
+
+TEST_CASE("lists: empty items, commas inside items and values that are not arrays of strings are refused") {
+    Settings settings(specs());
+    CHECK(failure([&] { settings.load_toml("[policy]\noperations = \"system.*\"\n", "r.toml"); }).second ==
+          "r.toml:2: policy.operations must be a list of strings, such as [\"a\", \"b\"]");
+    CHECK(failure([&] { settings.load_toml("[policy]\noperations = [\"a\", 1]\n", "r.toml"); }).second ==
+          "r.toml:2: each item of policy.operations must be a string");
+    CHECK(failure([&] { settings.load_toml("[policy]\noperations = [[\"a\"]]\n", "r.toml"); }).second ==
+          "r.toml:2: each item of policy.operations must be a string");
+    CHECK(failure([&] { settings.load_toml("[policy]\noperations = [\"a,b\"]\n", "r.toml"); }).second ==
+          "r.toml:2: an item of policy.operations must not contain a comma");
+    CHECK(failure([&] { settings.load_toml("[policy]\noperations = [\"a\", \" \"]\n", "r.toml"); }).second ==
+          "r.toml:2: an item of policy.operations is empty");
+    CHECK(failure([&] { settings.load_toml("[[policy.operations]]\n", "r.toml"); }).first == ExitCode::config);
+
+    auto [env_code, env_message] =
+        failure([&] { settings.load_environment(env_of({{"TETHER_POLICY_OPERATIONS", "a,,b"}})); });
+    CHECK(env_code == ExitCode::config);
+    CHECK(env_message ==
+          "invalid policy.operations 'a,,b' (from TETHER_POLICY_OPERATIONS): has an empty item (two commas in a row, "
+          "or a comma at an end)");
+    CHECK(failure([&] { settings.set_flag("policy.operations", "a,"); }).first == ExitCode::usage);
+    CHECK(settings.list("policy.operations") == std::vector<std::string>{"system.*"});
+
+    CHECK_FALSE(check_value(Spec{"k", Kind::list}, "a, b").has_value());
+    CHECK_FALSE(check_value(Spec{"k", Kind::list}, "").has_value());
+    CHECK(check_value(Spec{"k", Kind::list}, ",a").has_value());
 }

@@ -1,0 +1,63 @@
+#pragma once
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including it.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tether/core/error.h"
+
+// The operations a runner executes: a fixed catalog of named handlers,
+// registered explicitly (a static binary may never run an archive's static
+// initialisers). The server checks submitted types against the same names.
+namespace tether::ops {
+
+// What system.info reports about the runner it runs in.
+struct RunnerFacts {
+    std::string version;
+    std::string hostname;
+    std::string org;
+    std::string runner;
+    std::chrono::steady_clock::time_point started;
+    std::vector<std::string> providers;
+    nlohmann::json policy;  // the runner policy's summary
+};
+
+struct OperationContext {
+    // Cancelled when the operation is cancelled or its deadline passes: a
+    // handler that waits does so on this timer and stops when it fires early.
+    boost::asio::steady_timer& wake;
+    const RunnerFacts& facts;
+};
+
+using Handler = std::function<boost::asio::awaitable<Result<nlohmann::json>>(const nlohmann::json& params,
+                                                                             OperationContext& context)>;
+
+class Catalog {
+public:
+    // already_exists for a name registered twice: that is a wiring bug.
+    Result<Done> add(std::string name, Handler handler);
+    // nullptr when the runner does not know the type.
+    const Handler* find(std::string_view name) const;
+    std::vector<std::string> names() const;
+
+private:
+    std::map<std::string, Handler, std::less<>> handlers_;
+};
+
+// system.info, system.echo and system.sleep.
+void register_system_operations(Catalog& catalog);
+
+// Every operation type this version of tether defines; the server refuses
+// to queue any other.
+bool is_known_operation(std::string_view type);
+
+}  // namespace tether::ops

@@ -1,0 +1,128 @@
+#include "agent.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "tether/core/log.h"
+#include "tether/runner/systemd_notify.h"
+
+namespace tether::runner {
+namespace asio = boost::asio;
+
+namespace {
+
+const log::Logger logger("runner");
+
+}  // namespace
+
+Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<tunnel::Dialer> dialer,
+             ops::RunnerFacts facts, std::optional<AuditTrail> audit)
+    : io_(io),
+      config_(config),
+      dialer_(std::move(dialer)),
+      facts_(std::move(facts)),
+      audit_(std::move(audit)),
+      backoff_(config.reconnect_initial, config.reconnect_max),
+      retry_timer_(io),
+      watchdog_timer_(io) {
+    ops::register_system_operations(catalog_);
+    if (auto interval = watchdog_interval()) keep_watchdog_fed(*interval);
+}
+
+asio::awaitable<void> Agent::run() {
+    while (!stopping_) {
+        auto channel = co_await dialer_->dial();
+        if (!channel) {
+            const Error& error = channel.error();
+            if (error.kind == ErrorKind::unauthenticated || error.kind == ErrorKind::permission_denied) {
+                outcome_ = {ExitCode::refused, error.message};
+                co_return;
+            }
+            if (error.kind == ErrorKind::invalid_argument || error.kind == ErrorKind::failed_precondition) {
+                outcome_ = {ExitCode::config, error.message};
+                co_return;
+            }
+            co_await wait_to_retry(error.message);
+            continue;
+        }
+        if (stopping_) break;
+
+        SessionServices services{catalog_, facts_, config_.policy, audit_ ? &*audit_ : nullptr,
+                                 [this](const tunnel::Welcome& welcome) { on_welcome(welcome); }};
+        SessionSettings settings;
+        settings.max_in_flight = config_.max_in_flight;
+        settings.welcome_timeout = config_.connect_timeout;
+        settings.drain_timeout = config_.drain_timeout;
+        session_ = std::make_shared<TunnelSession>(io_, std::move(channel).value(), std::move(services), settings);
+        if (stopping_) session_->drain();
+        SessionEnd end = co_await session_->run();
+        session_.reset();
+
+        switch (end.kind) {
+            case SessionEnd::Kind::refused:
+                outcome_ = {ExitCode::refused, "the server refused this runner's credentials: " + end.reason};
+                co_return;
+            case SessionEnd::Kind::incompatible:
+                outcome_ = {ExitCode::config, "the server and this runner share no protocol version: " + end.reason};
+                co_return;
+            case SessionEnd::Kind::stopped: co_return;
+            case SessionEnd::Kind::lost:
+                if (stopping_) co_return;
+                logger.warn("tunnel lost; reconnecting", {{"reason", end.reason}});
+                last_failure_.clear();
+                co_await wait_to_retry("");
+                break;
+        }
+    }
+}
+
+// Logged once per change of cause, so a long outage is one line, not one
+// per attempt.
+asio::awaitable<void> Agent::wait_to_retry(const std::string& failure) {
+    auto delay = backoff_.next();
+    if (!failure.empty() && failure != last_failure_) {
+        logger.warn("cannot reach the server; retrying with backoff",
+                    {{"error", failure}, {"retry_in_ms", static_cast<long long>(delay.count())}});
+        last_failure_ = failure;
+    } else if (!failure.empty()) {
+        logger.debug("still cannot reach the server", {{"retry_in_ms", static_cast<long long>(delay.count())}});
+    }
+    boost::system::error_code ec;
+    retry_timer_.expires_after(delay);
+    co_await retry_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void Agent::on_welcome(const tunnel::Welcome& welcome) {
+    backoff_.reset();
+    last_failure_.clear();
+    logger.info("tunnel up", {{"tunnel_id", welcome.tunnel_id},
+                              {"org", welcome.org},
+                              {"runner", welcome.runner},
+                              {"server_version", welcome.server_version},
+                              {"max_in_flight", welcome.max_in_flight}});
+    if (!announced_ready_) {
+        announced_ready_ = true;
+        notify_systemd("READY=1\nSTATUS=tunnel up");
+    }
+}
+
+void Agent::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    notify_systemd("STOPPING=1");
+    retry_timer_.cancel();
+    watchdog_timer_.cancel();
+    if (session_) session_->drain();
+}
+
+void Agent::keep_watchdog_fed(std::chrono::microseconds interval) {
+    // Half the interval, as sd_watchdog_enabled(3) advises.
+    watchdog_timer_.expires_after(interval / 2);
+    watchdog_timer_.async_wait([this, interval](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        notify_systemd("WATCHDOG=1");
+        keep_watchdog_fed(interval);
+    });
+}
+
+}  // namespace tether::runner

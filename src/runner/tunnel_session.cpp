@@ -1,0 +1,275 @@
+#include "tunnel_session.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "tether/core/log.h"
+
+namespace tether::runner {
+namespace asio = boost::asio;
+namespace code = tunnel::error_code;
+using nlohmann::json;
+
+namespace {
+
+const log::Logger logger("runner");
+
+// Codes with which the server ends a tunnel for good.
+bool is_refusal(const std::string& close_code) {
+    return close_code == code::revoked || close_code == code::unauthenticated || close_code == code::permission_denied;
+}
+
+template <typename Each>
+bool for_each_message(std::string_view frame, Each each) {
+    while (!frame.empty()) {
+        std::size_t end = frame.find('\n');
+        if (!each(frame.substr(0, end))) return false;
+        if (end == std::string_view::npos) break;
+        frame.remove_prefix(end + 1);
+    }
+    return true;
+}
+
+}  // namespace
+
+struct TunnelSession::Flight {
+    explicit Flight(asio::io_context& io) : wake(io), deadline(io) {}
+    asio::steady_timer wake;
+    asio::steady_timer deadline;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    tunnel::Message request;  // id, operation, connection: what the audit records (params are dropped)
+    bool answered = false;
+};
+
+TunnelSession::TunnelSession(asio::io_context& io, std::shared_ptr<tunnel::Channel> channel, SessionServices services,
+                             SessionSettings settings)
+    : io_(io), channel_(std::move(channel)), services_(std::move(services)), settings_(settings), drain_timer_(io) {}
+
+asio::awaitable<SessionEnd> TunnelSession::run() {
+    tunnel::Hello hello;
+    hello.runner_version = services_.facts.version;
+    hello.hostname = services_.facts.hostname;
+    hello.operations = services_.catalog.names();
+    hello.capabilities = {"cancel"};
+    hello.max_in_flight = settings_.max_in_flight;
+    channel_->send(tunnel::hello_message(hello));
+
+    asio::steady_timer welcome_timer(io_);
+    welcome_timer.expires_after(settings_.welcome_timeout);
+    welcome_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec && !self->welcomed_) self->channel_->close(tunnel::close_code::policy_violation, "no welcome");
+    });
+
+    SessionEnd end{SessionEnd::Kind::lost, ""};
+    while (!ended_) {
+        auto frame = co_await channel_->receive();
+        if (!frame) {
+            if (end.reason.empty()) end.reason = frame.error().message;
+            break;
+        }
+        if (frame.value().binary) {
+            end.reason = "the server sent a binary frame";
+            logger.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
+            channel_->close(tunnel::close_code::protocol_error, "protocol error");
+            break;
+        }
+        if (!for_each_message(frame.value().data, [&](std::string_view text) { return handle(text, end); })) break;
+    }
+    welcome_timer.cancel();
+    drain_timer_.cancel();
+    ended_ = true;
+    // Whatever is still running can no longer be answered.
+    for (auto& [id, flight] : in_flight_) {
+        flight->answered = true;
+        flight->deadline.cancel();
+        flight->wake.cancel();
+        record(flight->request, "tunnel_lost", flight->started);
+    }
+    in_flight_.clear();
+
+    if (server_close_ && is_refusal(server_close_->code)) {
+        co_return SessionEnd{SessionEnd::Kind::refused, server_close_->message};
+    }
+    if (server_close_ && server_close_->code == "unsupported_version") {
+        co_return SessionEnd{SessionEnd::Kind::incompatible, server_close_->message};
+    }
+    if (draining_ && closing_) co_return SessionEnd{SessionEnd::Kind::stopped, "drained"};
+    if (server_close_) end.reason = server_close_->code + ": " + server_close_->message;
+    co_return end;
+}
+
+// One message; false ends the session (the reason in `end`).
+bool TunnelSession::handle(std::string_view text, SessionEnd& end) {
+    auto message = tunnel::parse_message(text);
+    if (!message) {
+        end.reason = "the server sent a malformed message: " + message.error().message;
+        logger.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
+        channel_->send(tunnel::close_message(code::protocol_error, message.error().message));
+        channel_->close(tunnel::close_code::protocol_error, "protocol error");
+        return false;
+    }
+    tunnel::Message& m = message.value();
+    if (!welcomed_) {
+        if (m.type == tunnel::MessageType::close) {
+            server_close_ = m.error;
+            return true;  // the WebSocket close follows
+        }
+        if (m.type != tunnel::MessageType::welcome) {
+            end.reason = std::string("expected welcome, got ") + to_string(m.type);
+            channel_->close(tunnel::close_code::protocol_error, "protocol error");
+            return false;
+        }
+        welcomed_ = true;
+        max_message_bytes_ = m.welcome.max_message_bytes;
+        if (services_.on_welcome) services_.on_welcome(m.welcome);
+        return true;
+    }
+    switch (m.type) {
+        case tunnel::MessageType::request: on_request(m); return true;
+        case tunnel::MessageType::cancel: {
+            auto flight = in_flight_.find(m.id);
+            if (flight != in_flight_.end()) {
+                auto held = flight->second;
+                answer(m.id, held, Error{ErrorKind::internal, "cancelled by the server"}, code::cancelled);
+            }
+            return true;  // already answered: nothing to do
+        }
+        case tunnel::MessageType::close:
+            server_close_ = m.error;
+            logger.info("the server is closing the tunnel", {{"code", m.error->code}, {"message", m.error->message}});
+            return true;
+        default:
+            end.reason = std::string("the server sent an unexpected ") + to_string(m.type);
+            logger.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
+            channel_->close(tunnel::close_code::protocol_error, "protocol error");
+            return false;
+    }
+}
+
+// The runner's own checks come first, whatever the server asked for.
+void TunnelSession::on_request(tunnel::Message& request) {
+    if (draining_) return refuse(request, code::shutting_down, "the runner is shutting down");
+    if (in_flight_.count(request.id) != 0) {
+        return refuse(request, code::invalid_argument, "request id " + request.id + " is already in flight");
+    }
+    if (in_flight_.size() >= settings_.max_in_flight) {
+        return refuse(request, code::busy,
+                      "the runner has " + std::to_string(in_flight_.size()) + " requests in flight, its bound");
+    }
+    const Policy& policy = services_.policy;
+    if (!policy.allows_operation(request.operation)) {
+        logger.warn("request refused by the runner policy",
+                    {{"request_id", request.id}, {"operation", request.operation}});
+        return refuse(request, code::permission_denied,
+                      "this runner's policy does not allow operation " + request.operation);
+    }
+    if (request.connection && !policy.allows_connection(*request.connection)) {
+        logger.warn("request refused by the runner policy",
+                    {{"request_id", request.id}, {"connection", *request.connection}});
+        return refuse(request, code::permission_denied,
+                      "this runner's policy does not allow connection " + *request.connection);
+    }
+    const ops::Handler* handler = services_.catalog.find(request.operation);
+    if (handler == nullptr) {
+        return refuse(request, code::unknown_operation, "this runner has no operation " + request.operation);
+    }
+    start(request, *handler);
+}
+
+void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler) {
+    auto flight = std::make_shared<Flight>(io_);
+    std::string id = request.id;
+    json params = std::move(request.params);
+    flight->request = std::move(request);
+    in_flight_[id] = flight;
+
+    flight->deadline.expires_after(std::chrono::milliseconds(flight->request.timeout_ms.value_or(0)));
+    flight->deadline.async_wait([self = shared_from_this(), id, flight](const boost::system::error_code& ec) {
+        if (!ec) self->answer(id, flight, Error{ErrorKind::deadline_exceeded, "the deadline passed on the runner"});
+    });
+    asio::co_spawn(
+        io_,
+        [self = shared_from_this(), id, flight, &handler, params = std::move(params)]() -> asio::awaitable<void> {
+            ops::OperationContext context{flight->wake, self->services_.facts};
+            Result<json> outcome = co_await handler(params, context);
+            self->answer(id, flight, std::move(outcome));
+        },
+        asio::detached);
+}
+
+void TunnelSession::refuse(const tunnel::Message& request, std::string_view error_code, const std::string& message) {
+    channel_->send(tunnel::error_message(request.id, error_code, message));
+    record(request, error_code, std::chrono::steady_clock::now());
+}
+
+// The first outcome of a request wins: its handler, its deadline, a cancel
+// or the drain; later ones find it answered.
+void TunnelSession::answer(const std::string& id, const std::shared_ptr<Flight>& flight, Result<json> outcome,
+                           std::string_view error_code) {
+    if (flight->answered) return;
+    flight->answered = true;
+    flight->deadline.cancel();
+    flight->wake.cancel();
+    in_flight_.erase(id);
+    std::string_view result_code = "succeeded";
+    if (outcome) {
+        std::string message = tunnel::result_message(id, outcome.value());
+        if (message.size() <= max_message_bytes_) {
+            channel_->send(std::move(message));
+        } else {
+            result_code = code::message_too_big;
+            channel_->send(tunnel::error_message(id, result_code,
+                                                 "the result is " + std::to_string(message.size()) +
+                                                     " bytes; the tunnel carries at most " +
+                                                     std::to_string(max_message_bytes_)));
+        }
+    } else {
+        result_code = error_code.empty() ? tunnel::error_code_for(outcome.error().kind) : error_code;
+        channel_->send(tunnel::error_message(id, result_code, outcome.error().message));
+    }
+    record(flight->request, result_code, flight->started);
+    if (draining_ && in_flight_.empty()) close_tunnel();
+}
+
+void TunnelSession::record(const tunnel::Message& request, std::string_view outcome,
+                           std::chrono::steady_clock::time_point started) {
+    if (services_.audit == nullptr) return;
+    AuditRecord entry;
+    entry.time = std::chrono::system_clock::now();
+    entry.request_id = request.id;
+    entry.operation = request.operation;
+    entry.connection = request.connection.value_or("");
+    entry.outcome = std::string(outcome);
+    entry.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    if (auto appended = services_.audit->append(entry); !appended) {
+        logger.error("cannot write the audit trail", {{"error", appended.error().message}});
+    }
+}
+
+void TunnelSession::drain() {
+    if (draining_ || ended_) return;
+    draining_ = true;
+    if (in_flight_.empty()) return close_tunnel();
+    logger.info("draining", {{"in_flight", in_flight_.size()},
+                             {"drain_timeout_ms", static_cast<long long>(settings_.drain_timeout.count())}});
+    drain_timer_.expires_after(settings_.drain_timeout);
+    drain_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || self->ended_) return;
+        auto remaining = self->in_flight_;
+        for (auto& [id, flight] : remaining) {
+            self->answer(id, flight, Error{ErrorKind::unavailable, "the runner stopped before the operation finished"},
+                         code::shutting_down);
+        }
+        self->close_tunnel();
+    });
+}
+
+void TunnelSession::close_tunnel() {
+    if (closing_) return;
+    closing_ = true;
+    drain_timer_.cancel();
+    channel_->send(tunnel::close_message(code::shutting_down, "the runner is stopping"));
+    channel_->close(tunnel::close_code::going_away, "runner stopping");
+}
+
+}  // namespace tether::runner

@@ -1,0 +1,521 @@
+#include "tunnel_hub.h"
+
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tether/core/log.h"
+#include "tether/crypto/random.h"
+#include "tether/store/tunnels.h"
+#include "tether/tunnel/protocol.h"
+
+namespace tether::server {
+namespace asio = boost::asio;
+namespace code = tunnel::error_code;
+
+namespace {
+
+const log::Logger logger("tunnel");
+
+// Runner-initiated request ids remembered per tunnel to refuse reuse.
+constexpr std::size_t remembered_request_ids = 4096;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+std::int64_t now_s() { return now_ms() / 1000; }
+
+struct Session {
+    std::shared_ptr<tunnel::Channel> channel;
+    Admission admission;
+    std::string tunnel_id;
+    std::string runner_label;  // org/name, for the log
+    std::size_t max_in_flight = 0;
+    std::map<std::string, std::int64_t> in_flight;  // operation public id -> row id
+    std::set<std::string> runner_request_ids;
+    std::deque<std::string> runner_request_order;
+    std::string end_code{code::runner_disconnected};
+    std::string end_message = "the runner disconnected while the operation ran";
+    bool registered = false;
+    bool closing = false;
+
+    std::size_t free_slots() const {
+        if (!registered || closing || in_flight.size() >= max_in_flight) return 0;
+        return max_in_flight - in_flight.size();
+    }
+};
+
+// The final status an error from the runner puts an operation in.
+store::OperationStatus status_for(const std::string& error_code) {
+    if (error_code == code::deadline_exceeded) return store::OperationStatus::timed_out;
+    if (error_code == code::cancelled) return store::OperationStatus::cancelled;
+    return store::OperationStatus::failed;
+}
+
+// Calls `each` for every newline-separated message of a text frame.
+template <typename Each>
+bool for_each_message(std::string_view frame, Each each) {
+    while (!frame.empty()) {
+        std::size_t end = frame.find('\n');
+        std::string_view line = frame.substr(0, end);
+        if (!each(line)) return false;
+        if (end == std::string_view::npos) break;
+        frame.remove_prefix(end + 1);
+    }
+    return true;
+}
+
+}  // namespace
+
+struct TunnelHub::State : std::enable_shared_from_this<State> {
+    State(asio::io_context& io_, const store::Database& database_, HubSettings settings_)
+        : io(io_), database(database_), settings(std::move(settings_)), deadline_timer(io_), sweep_timer(io_) {}
+
+    asio::io_context& io;
+    const store::Database& database;
+    HubSettings settings;
+    std::map<std::int64_t, std::vector<std::shared_ptr<Session>>> sessions;  // by runner row id
+    asio::steady_timer deadline_timer;
+    std::int64_t deadline_armed_ms = std::numeric_limits<std::int64_t>::max();
+    asio::steady_timer sweep_timer;
+    bool revalidation_posted = false;
+    bool stopped = false;
+
+    asio::awaitable<void> serve(std::shared_ptr<Session> session);
+    bool greet(Session& session, const tunnel::Frame& frame);
+    bool handle(Session& session, std::string_view text);
+    bool complete(Session& session, tunnel::Message& message);
+    void violation(Session& session, const std::string& reason);
+    void end(Session& session);
+    void dispatch(std::int64_t runner_id);
+    void revalidate();
+    void revoke(Session& session, const std::string& reason);
+    void on_deadline();
+    void arm_deadline(std::int64_t at_ms);
+    void arm_sweep();
+    void finish(std::int64_t operation_id, store::OperationStatus status, std::string_view error_code,
+                std::string message);
+    Session* holder_of(std::int64_t runner_id, const std::string& operation_id);
+};
+
+asio::awaitable<void> TunnelHub::State::serve(std::shared_ptr<Session> session) {
+    // A peer that upgrades and then says nothing holds a slot: bound it.
+    asio::steady_timer hello_timer(io);
+    hello_timer.expires_after(settings.hello_timeout);
+    hello_timer.async_wait([session](const boost::system::error_code& ec) {
+        if (!ec && !session->registered) session->channel->close(tunnel::close_code::policy_violation, "no hello");
+    });
+    auto first = co_await session->channel->receive();
+    hello_timer.cancel();
+    if (!first) {
+        logger.info("tunnel ended before hello", {{"runner", session->runner_label}, {"reason", first.error().message}});
+        co_return;
+    }
+    if (!greet(*session, first.value())) co_return;
+
+    while (!stopped) {
+        auto frame = co_await session->channel->receive();
+        if (!frame) {
+            if (!session->closing) {
+                logger.info("tunnel lost", {{"runner", session->runner_label},
+                                            {"tunnel_id", session->tunnel_id},
+                                            {"reason", frame.error().message}});
+            }
+            break;
+        }
+        if (frame.value().binary) {
+            violation(*session, "binary frames are only chunks of a streamed result, and none was requested");
+            break;
+        }
+        if (!for_each_message(frame.value().data, [&](std::string_view text) { return handle(*session, text); })) break;
+    }
+    end(*session);
+}
+
+bool TunnelHub::State::greet(Session& session, const tunnel::Frame& frame) {
+    if (frame.binary) {
+        violation(session, "the first message must be hello");
+        return false;
+    }
+    auto hello = tunnel::parse_message(frame.data);
+    if (!hello) {
+        violation(session, hello.error().message);
+        return false;
+    }
+    if (hello.value().type != tunnel::MessageType::hello) {
+        violation(session, "the first message must be hello, not " + std::string(to_string(hello.value().type)));
+        return false;
+    }
+    const tunnel::Hello& greeting = hello.value().hello;
+    bool speaks_ours = false;
+    for (int version : greeting.versions) speaks_ours = speaks_ours || version == tunnel::protocol_version;
+    if (!speaks_ours) {
+        std::string reason = "this server speaks tunnel protocol version " + std::to_string(tunnel::protocol_version);
+        session.channel->send(tunnel::close_message("unsupported_version", reason));
+        session.channel->close(tunnel::close_code::policy_violation, reason);
+        logger.warn("tunnel refused", {{"runner", session.runner_label}, {"reason", reason}});
+        return false;
+    }
+
+    session.tunnel_id = "tn_" + crypto::random_base62(16);
+    session.max_in_flight = settings.max_in_flight;
+    if (greeting.max_in_flight > 0 && greeting.max_in_flight < session.max_in_flight) {
+        session.max_in_flight = greeting.max_in_flight;
+    }
+    const store::Runner& runner = session.admission.runner;
+    auto recorded = store::insert_tunnel(database, {session.tunnel_id, runner.id, settings.server_instance,
+                                                     session.channel->peer(), greeting.runner_version,
+                                                     greeting.hostname, session.admission.fingerprint,
+                                                     session.admission.key_id, now_ms()});
+    if (!recorded) {
+        logger.error("cannot record tunnel", {{"runner", session.runner_label}, {"error", recorded.error().message}});
+        session.channel->send(tunnel::close_message(code::unavailable, "the server cannot record the tunnel"));
+        session.channel->close(tunnel::close_code::going_away, "store unavailable");
+        return false;
+    }
+    (void)store::touch_runner_seen(database, runner.id, now_s());
+
+    tunnel::Welcome welcome;
+    welcome.server_version = TETHER_VERSION;
+    welcome.tunnel_id = session.tunnel_id;
+    welcome.org = runner.org;
+    welcome.runner = runner.name;
+    welcome.max_message_bytes = settings.limits.max_message_bytes;
+    welcome.max_in_flight = session.max_in_flight;
+    welcome.liveness_timeout_ms = settings.limits.liveness_timeout.count();
+    welcome.capabilities = {"cancel"};
+    session.channel->send(tunnel::welcome_message(welcome));
+    session.registered = true;
+    logger.info("tunnel up", {{"runner", session.runner_label},
+                              {"tunnel_id", session.tunnel_id},
+                              {"peer", session.channel->peer()},
+                              {"runner_version", greeting.runner_version},
+                              {"pool", sessions[runner.id].size()}});
+    dispatch(runner.id);
+    return true;
+}
+
+bool TunnelHub::State::handle(Session& session, std::string_view text) {
+    if (session.closing) return true;  // whatever crosses our close is moot
+    auto message = tunnel::parse_message(text);
+    if (!message) {
+        violation(session, message.error().message);
+        return false;
+    }
+    switch (message.value().type) {
+        case tunnel::MessageType::response: return complete(session, message.value());
+        case tunnel::MessageType::request: {
+            // Runner-initiated requests (secret.resolve and the like) come
+            // with later issues; each is answered, never left hanging.
+            const std::string& id = message.value().id;
+            if (!session.runner_request_ids.insert(id).second) {
+                session.channel->send(tunnel::error_message(id, code::invalid_argument,
+                                                            "request id " + id + " was already used on this tunnel"));
+                return true;
+            }
+            session.runner_request_order.push_back(id);
+            if (session.runner_request_order.size() > remembered_request_ids) {
+                session.runner_request_ids.erase(session.runner_request_order.front());
+                session.runner_request_order.pop_front();
+            }
+            session.channel->send(tunnel::error_message(
+                id, code::unknown_operation, "the server offers runners no operation '" + message.value().operation + "'"));
+            return true;
+        }
+        case tunnel::MessageType::close:
+            logger.info("runner is closing its tunnel", {{"runner", session.runner_label},
+                                                        {"tunnel_id", session.tunnel_id},
+                                                        {"code", message.value().error->code},
+                                                        {"message", message.value().error->message}});
+            session.closing = true;  // nothing new goes to it; the WebSocket close follows
+            return true;
+        default:
+            violation(session, "a runner does not send " + std::string(to_string(message.value().type)));
+            return false;
+    }
+}
+
+bool TunnelHub::State::complete(Session& session, tunnel::Message& message) {
+    auto it = session.in_flight.find(message.id);
+    if (it == session.in_flight.end()) {
+        violation(session, "response for request id " + message.id + ", which is not in flight on this tunnel");
+        return false;
+    }
+    std::int64_t operation_id = it->second;
+    session.in_flight.erase(it);
+    if (message.error) {
+        finish(operation_id, status_for(message.error->code), message.error->code, std::move(message.error->message));
+    } else {
+        store::OperationOutcome outcome;
+        outcome.result = message.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        auto finished = store::finish_operation(database, operation_id, store::OperationStatus::succeeded, outcome, now_ms());
+        if (!finished) logger.error("cannot store a result", {{"error", finished.error().message}});
+    }
+    dispatch(session.admission.runner.id);
+    return true;
+}
+
+void TunnelHub::State::finish(std::int64_t operation_id, store::OperationStatus status, std::string_view error_code,
+                              std::string message) {
+    store::OperationOutcome outcome;
+    outcome.error_code = std::string(error_code);
+    outcome.error_message = std::move(message);
+    auto finished = store::finish_operation(database, operation_id, status, outcome, now_ms());
+    if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
+}
+
+// Malformed input closes only this tunnel, with the reason logged and sent.
+void TunnelHub::State::violation(Session& session, const std::string& reason) {
+    logger.warn("protocol violation; closing the tunnel",
+                {{"runner", session.runner_label}, {"peer", session.channel->peer()}, {"reason", reason}});
+    session.channel->send(tunnel::close_message(code::protocol_error, reason));
+    session.channel->close(tunnel::close_code::protocol_error, "protocol error");
+    session.closing = true;
+}
+
+void TunnelHub::State::end(Session& session) {
+    session.closing = true;
+    if (!session.registered) return;
+    std::int64_t runner_id = session.admission.runner.id;
+    auto& pool = sessions[runner_id];
+    std::erase_if(pool, [&](const auto& held) { return held.get() == &session; });
+    if (pool.empty()) sessions.erase(runner_id);
+    auto failed = store::fail_running_operations(database, session.tunnel_id, session.end_code, session.end_message,
+                                                 now_ms());
+    if (!failed) logger.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
+    (void)store::delete_tunnel(database, session.tunnel_id);
+    (void)store::touch_runner_seen(database, runner_id, now_s());
+    logger.info("tunnel closed", {{"runner", session.runner_label},
+                                  {"tunnel_id", session.tunnel_id},
+                                  {"failed_operations", failed ? failed.value().size() : 0}});
+    session.registered = false;
+}
+
+void TunnelHub::State::dispatch(std::int64_t runner_id) {
+    auto pool = sessions.find(runner_id);
+    if (pool == sessions.end()) return;
+    std::size_t free = 0;
+    for (const auto& session : pool->second) free += session->free_slots();
+    if (free == 0) return;
+    std::int64_t now = now_ms();
+    auto queued = store::queued_operations(database, runner_id, now, static_cast<int>(free));
+    if (!queued) {
+        logger.error("cannot read queued operations", {{"error", queued.error().message}});
+        return;
+    }
+    for (const store::Operation& operation : queued.value()) {
+        Session* target = nullptr;
+        for (const auto& session : pool->second) {
+            if (session->free_slots() > 0 && (!target || session->free_slots() > target->free_slots())) target = session.get();
+        }
+        if (!target) break;
+        auto started = store::start_operation(database, operation.id, target->tunnel_id, now);
+        if (!started) {
+            logger.error("cannot start an operation", {{"error", started.error().message}});
+            return;
+        }
+        if (!started.value()) continue;
+        auto params = nlohmann::json::parse(operation.params, nullptr, false);
+        std::string request = tunnel::request_message(operation.public_id, operation.type, params, operation.connection,
+                                                      std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
+        if (request.size() > settings.limits.max_message_bytes) {
+            finish(operation.id, store::OperationStatus::failed, code::message_too_big,
+                   "the request is " + std::to_string(request.size()) + " bytes; the tunnel carries at most " +
+                       std::to_string(settings.limits.max_message_bytes));
+            continue;
+        }
+        target->in_flight.emplace(operation.public_id, operation.id);
+        target->channel->send(std::move(request));
+    }
+}
+
+Session* TunnelHub::State::holder_of(std::int64_t runner_id, const std::string& operation_id) {
+    auto pool = sessions.find(runner_id);
+    if (pool == sessions.end()) return nullptr;
+    for (const auto& session : pool->second) {
+        if (session->in_flight.count(operation_id) != 0) return session.get();
+    }
+    return nullptr;
+}
+
+void TunnelHub::State::revalidate() {
+    std::int64_t now = now_s();
+    std::vector<std::pair<std::shared_ptr<Session>, std::string>> refused;
+    for (const auto& [runner_id, pool] : sessions) {
+        for (const auto& session : pool) {
+            if (session->closing) continue;
+            auto admitted = still_admitted(database, session->admission, now);
+            if (admitted) continue;
+            if (admitted.error().kind != ErrorKind::unauthenticated) {
+                logger.error("cannot re-check a tunnel", {{"error", admitted.error().message}});
+                continue;
+            }
+            refused.emplace_back(session, admitted.error().message);
+        }
+    }
+    for (auto& [session, reason] : refused) revoke(*session, reason);
+}
+
+void TunnelHub::State::revoke(Session& session, const std::string& reason) {
+    logger.warn("closing a tunnel whose credentials are no longer valid",
+                {{"runner", session.runner_label}, {"tunnel_id", session.tunnel_id}, {"reason", reason}});
+    session.end_code = code::revoked;
+    session.end_message = "the runner's credentials were revoked while the operation ran: " + reason;
+    auto failed = store::fail_running_operations(database, session.tunnel_id, session.end_code, session.end_message,
+                                                 now_ms());
+    if (!failed) logger.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
+    session.in_flight.clear();
+    session.channel->send(tunnel::close_message(code::revoked, reason));
+    session.channel->close(tunnel::close_code::policy_violation, "credentials revoked");
+    session.closing = true;
+}
+
+void TunnelHub::State::on_deadline() {
+    deadline_armed_ms = std::numeric_limits<std::int64_t>::max();
+    auto expired = store::expire_operations(database, now_ms());
+    if (!expired) {
+        logger.error("cannot expire operations", {{"error", expired.error().message}});
+    } else {
+        for (const store::Operation& operation : expired.value()) {
+            // The runner stops too; its late answer finds the operation final.
+            if (Session* holder = holder_of(operation.runner_id, operation.public_id)) {
+                holder->channel->send(tunnel::cancel_message(operation.public_id));
+            }
+        }
+    }
+    auto next = store::next_deadline_ms(database);
+    if (next && next.value()) arm_deadline(*next.value());
+}
+
+void TunnelHub::State::arm_deadline(std::int64_t at_ms) {
+    if (stopped || at_ms >= deadline_armed_ms) return;
+    deadline_armed_ms = at_ms;
+    deadline_timer.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(at_ms - now_ms(), 0)));
+    deadline_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec && !self->stopped) self->on_deadline();
+    });
+}
+
+void TunnelHub::State::arm_sweep() {
+    sweep_timer.expires_after(settings.sweep_interval);
+    sweep_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || self->stopped) return;
+        // A safety net: changes made elsewhere (another server replica, a
+        // key expiring) reach live tunnels within one interval.
+        self->revalidate();
+        self->deadline_armed_ms = std::numeric_limits<std::int64_t>::max();
+        self->on_deadline();
+        self->arm_sweep();
+    });
+}
+
+TunnelHub::TunnelHub(asio::io_context& io, const store::Database& database, HubSettings settings)
+    : state_(std::make_shared<State>(io, database, std::move(settings))) {}
+
+TunnelHub::~TunnelHub() { stop(); }
+
+void TunnelHub::start() {
+    State& state = *state_;
+    if (auto cleared = store::delete_tunnels_of_instance(state.database, state.settings.server_instance); !cleared) {
+        logger.error("cannot clear old tunnel records", {{"error", cleared.error().message}});
+    }
+    auto interrupted = store::fail_running_operations(state.database, std::nullopt, "interrupted",
+                                                      "the server restarted while the operation ran", now_ms());
+    if (interrupted && !interrupted.value().empty()) {
+        logger.warn("operations interrupted by a restart", {{"count", interrupted.value().size()}});
+    }
+    state.on_deadline();
+    state.arm_sweep();
+}
+
+void TunnelHub::stop() {
+    State& state = *state_;
+    if (state.stopped) return;
+    state.stopped = true;
+    state.deadline_timer.cancel();
+    state.sweep_timer.cancel();
+    for (auto& [runner_id, pool] : state.sessions) {
+        for (auto& session : pool) {
+            session->end_code = "interrupted";
+            session->end_message = "the server stopped while the operation ran";
+            session->channel->send(tunnel::close_message(code::unavailable, "the server is stopping"));
+            session->channel->close(tunnel::close_code::going_away, "server stopping");
+            session->closing = true;
+        }
+    }
+}
+
+Result<AdmittedCertificate> TunnelHub::admit_certificate(const pki::Certificate& certificate) {
+    return server::admit_certificate(state_->database, certificate, state_->settings.trust_domain);
+}
+
+Result<Admission> TunnelHub::admit_api_key(const AdmittedCertificate& certificate, std::string_view bearer) {
+    return server::admit_api_key(state_->database, certificate, bearer, now_s());
+}
+
+void TunnelHub::attach(std::shared_ptr<tunnel::Channel> channel, Admission admission) {
+    auto session = std::make_shared<Session>();
+    session->channel = std::move(channel);
+    session->runner_label = admission.runner.org + "/" + admission.runner.name;
+    session->admission = std::move(admission);
+    state_->sessions[session->admission.runner.id].push_back(session);
+    asio::co_spawn(state_->io,
+                   [self = state_, session]() -> asio::awaitable<void> { co_await self->serve(session); },
+                   asio::detached);
+}
+
+const tunnel::ChannelLimits& TunnelHub::limits() const { return state_->settings.limits; }
+
+void TunnelHub::access_changed() {
+    if (state_->revalidation_posted) return;
+    state_->revalidation_posted = true;
+    // Posted: runs after the handler returns, so after its commit.
+    asio::post(state_->io, [self = state_] {
+        self->revalidation_posted = false;
+        self->revalidate();
+    });
+}
+
+void TunnelHub::operation_submitted(const store::Operation& operation, bool wait_for_runner) {
+    State& state = *state_;
+    state.arm_deadline(operation.deadline_at_ms);
+    auto pool = state.sessions.find(operation.runner_id);
+    std::size_t free = 0;
+    bool connected = false;
+    if (pool != state.sessions.end()) {
+        for (const auto& session : pool->second) {
+            connected = connected || (session->registered && !session->closing);
+            free += session->free_slots();
+        }
+    }
+    if (!connected) {
+        if (!wait_for_runner) {
+            state.finish(operation.id, store::OperationStatus::failed, code::unavailable,
+                         "runner " + operation.runner + " is not connected");
+        }
+        return;
+    }
+    if (free == 0) {
+        state.finish(operation.id, store::OperationStatus::failed, code::busy,
+                     "runner " + operation.runner + " has as many operations in flight as it accepts; try again");
+        return;
+    }
+    state.dispatch(operation.runner_id);
+}
+
+void TunnelHub::operation_cancelled(const store::Operation& operation) {
+    if (Session* holder = state_->holder_of(operation.runner_id, operation.public_id)) {
+        holder->channel->send(tunnel::cancel_message(operation.public_id));
+    }
+}
+
+}  // namespace tether::server

@@ -1,0 +1,180 @@
+// The tunnel end to end through the real binaries: a runner dials out,
+// authenticates twice, and runs what the server dispatches; refusals,
+// revocation, restarts and failures each end the way docs/protocol.md says.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "runner_fixture.h"
+
+using namespace tether::testing;
+using nlohmann::json;
+
+namespace {
+
+// `op run` through the admin CLI; the JSON operation it prints.
+json run_operation(const RunningServer& server, std::vector<std::string> args, int expected_exit = 0) {
+    std::vector<std::string> full = {"op", "run", "-o", "json"};
+    full.insert(full.end(), args.begin(), args.end());
+    Outcome outcome = server.admin(full);
+    CHECK_MESSAGE(outcome.exit_code == expected_exit, outcome.err);
+    return json::parse(outcome.out, nullptr, false);
+}
+
+json wait_for_status(const RunningServer& server, const std::string& id, std::chrono::milliseconds timeout = 20s) {
+    auto give_up = std::chrono::steady_clock::now() + timeout;
+    json operation;
+    do {
+        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200);
+        std::string status = operation.value("status", "");
+        if (status != "queued" && status != "running") return operation;
+        std::this_thread::sleep_for(50ms);
+    } while (std::chrono::steady_clock::now() < give_up);
+    return operation;
+}
+
+std::vector<json> audit_lines(const std::filesystem::path& path) {
+    std::vector<json> out;
+    for (const auto& line : lines(read_text(path))) out.push_back(json::parse(line));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a runner connects, runs system.info, and echoes its input byte for byte, 10 MiB included") {
+    RunningServer server;
+    auto runner = connected_runner(server, "edge-1");
+
+    json info = run_operation(server, {"--runner", "edge-1", "system.info"});
+    CHECK(info["status"] == "succeeded");
+    CHECK(info["result"]["runner"] == "edge-1");
+    CHECK(info["result"]["version"].is_string());
+    CHECK(info["result"]["policy"]["operations"] == json::array({"system.*"}));
+
+    // The table form prints the result itself.
+    Outcome plain = server.admin({"op", "run", "--runner", "edge-1", "system.echo", "--param", "word=hello",
+                                  "--param", "count:=3"});
+    REQUIRE_MESSAGE(plain.exit_code == 0, plain.err);
+    CHECK(json::parse(plain.out) == json{{"word", "hello"}, {"count", 3}});
+
+    std::string big(10 * 1024 * 1024, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 4093) big[i] = static_cast<char>('a' + i % 26);
+    json params = {{"blob", big}, {"unicode", "grüße ✓"}, {"nested", {{"n", 1.5}, {"list", {1, "two", nullptr}}}}};
+    json submitted = server.call("POST", "/v1/operations",
+                                 {{"runner", "edge-1"}, {"type", "system.echo"}, {"params", params}, {"timeout", "60s"}},
+                                 201);
+    json done = wait_for_status(server, submitted["id"]);
+    CHECK(done["status"] == "succeeded");
+    CHECK(done["result"] == params);
+
+    // The runner listed as connected, with its version and address.
+    json runners = server.call("GET", "/v1/runners", nullptr, 200);
+    REQUIRE(runners["runners"].size() == 1);
+    CHECK(runners["runners"][0]["connected"] == true);
+    CHECK(runners["runners"][0]["tunnels"][0]["address"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
+    Outcome listed = server.admin({"runner", "list"});
+    CHECK(listed.out.find("connected since") != std::string::npos);
+
+    // The runner's own record of what it was asked, without the bodies.
+    auto audit = audit_lines(runner->audit_file());
+    REQUIRE(audit.size() == 3);
+    CHECK(audit[0]["operation"] == "system.info");
+    CHECK(audit[2]["outcome"] == "succeeded");
+    CHECK(read_text(runner->audit_file()).find("hello") == std::string::npos);
+}
+
+TEST_CASE("the runner opens no listening socket of any kind") {
+    RunningServer server;
+    auto runner = connected_runner(server, "quiet");
+    // Every socket the runner holds, by inode, against the kernel's tables of
+    // listening TCP sockets, bound UDP sockets and listening Unix sockets.
+    std::set<std::string> inodes;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(runner->process->pid()) + "/fd")) {
+        std::error_code ec;
+        auto target = std::filesystem::read_symlink(entry.path(), ec).string();
+        if (target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+    }
+    REQUIRE_FALSE(inodes.empty());  // the tunnel itself
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"}) {
+        for (const auto& line : lines(read_text(table))) {
+            std::istringstream fields(line);
+            std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+            fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+            bool listening = std::string(table).find("tcp") != std::string::npos ? state == "0A" : true;
+            CHECK_MESSAGE(!(listening && inodes.count(inode)), table, ": ", line);
+        }
+    }
+    for (const auto& line : lines(read_text("/proc/net/unix"))) {
+        std::istringstream fields(line);
+        std::string num, refcount, protocol, flags, type, st, inode;
+        fields >> num >> refcount >> protocol >> flags >> type >> st >> inode;
+        CHECK_MESSAGE(!(flags == "00010000" && inodes.count(inode)), "/proc/net/unix: ", line);
+    }
+}
+
+TEST_CASE("a runner whose key was revoked before start exits 77 naming the cause, and never connects") {
+    RunningServer server;
+    auto credentials = make_credentials(server, "gone", server.dir / "gone");
+    std::string key_id = json::parse(read_text(credentials))["api_key"].get<std::string>().substr(4, 12);
+    REQUIRE(server.admin({"api-key", "revoke", key_id}).exit_code == 0);
+
+    RunningRunner runner(server, credentials);
+    auto outcome = runner.process->wait();
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 77);
+    CHECK(outcome->err.find("revoked") != std::string::npos);
+    CHECK(runner.process->err().find("tunnel up") == std::string::npos);
+    CHECK(server.process->err().find("tunnel refused at the upgrade") != std::string::npos);
+}
+
+TEST_CASE("credentials from another server's CA are refused at the TLS layer") {
+    RunningServer server;
+    RunningServer other;
+    auto foreign = make_credentials(other, "stranger", other.dir / "stranger");
+    RunningRunner runner(server, foreign);
+    auto outcome = runner.process->wait();
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 77);
+    // Either side may notice first: the runner (the server's certificate is
+    // not from its CA) or the server (the runner's is not from ours).
+    CHECK(outcome->err.find("CA") != std::string::npos);
+    CHECK(server.process->err().find("tunnel refused at the TLS handshake") != std::string::npos);
+}
+
+TEST_CASE("regenerate-credentials closes the live tunnel within a second; the runner exits 77; the new file connects") {
+    RunningServer server;
+    auto runner = connected_runner(server, "rotating");
+    auto started = std::chrono::steady_clock::now();
+    auto fresh = make_credentials(server, "rotating", server.dir / "rotating-new", false, true);
+    auto outcome = runner->process->wait(10s);
+    REQUIRE(outcome);
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(outcome->exit_code == 77);
+    CHECK(outcome->err.find("revoked") != std::string::npos);
+    auto closed = server.process->wait_for_log("closing a tunnel whose credentials are no longer valid", 1s);
+    CHECK(closed);
+
+    RunningRunner renewed(server, fresh);
+    renewed.wait_until_connected();
+    CHECK(run_operation(server, {"--runner", "rotating", "system.info"})["status"] == "succeeded");
+}
+
+TEST_CASE("disabling the runner's account or deleting the runner ends its tunnel, and the runner exits 77") {
+    RunningServer server;
+    auto disabled = connected_runner(server, "acct");
+    Outcome disable = server.admin({"service-account", "disable", "runner:acct"});
+    REQUIRE_MESSAGE(disable.exit_code == 0, disable.err);
+    auto ended = disabled->process->wait(10s);
+    REQUIRE(ended);
+    CHECK(ended->exit_code == 77);
+    CHECK(ended->err.find("disabled") != std::string::npos);
+
+    auto deleted = connected_runner(server, "doomed");
+    REQUIRE(server.admin({"runner", "delete", "doomed"}).exit_code == 0);
+    auto outcome = deleted->process->wait(10s);
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 77);
+}
