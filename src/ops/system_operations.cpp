@@ -15,6 +15,7 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 constexpr std::int64_t longest_sleep_ms = 3'600'000;
+constexpr std::int64_t longest_generated = 1024 * 1024 * 1024;
 
 asio::awaitable<Result<json>> info(const json& /*params*/, OperationContext& context) {
     const RunnerFacts& facts = context.facts;
@@ -46,12 +47,26 @@ asio::awaitable<Result<json>> sleep(const json& params, OperationContext& contex
     co_return json{{"slept_ms", slept.count()}};
 }
 
+// Bytes of a known pattern: exercises streamed results in tests and benchmarks.
+asio::awaitable<Result<json>> generate(const json& params, OperationContext& /*context*/) {
+    auto bytes = params.find("bytes");
+    if (bytes == params.end() || !bytes->is_number_integer() || bytes->get<std::int64_t>() < 0 ||
+        bytes->get<std::int64_t>() > longest_generated) {
+        co_return Error{ErrorKind::invalid_argument,
+                        "system.generate needs bytes, an integer from 0 to " + std::to_string(longest_generated)};
+    }
+    std::string data(static_cast<std::size_t>(bytes->get<std::int64_t>()), '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+    co_return json{{"data", std::move(data)}};
+}
+
 }  // namespace
 
 void register_system_operations(Catalog& catalog) {
     for (auto& [name, handler] : {std::pair<const char*, Handler>{"system.info", info},
                                   std::pair<const char*, Handler>{"system.echo", echo},
-                                  std::pair<const char*, Handler>{"system.sleep", sleep}}) {
+                                  std::pair<const char*, Handler>{"system.sleep", sleep},
+                                  std::pair<const char*, Handler>{"system.generate", generate}}) {
         auto added = catalog.add(name, handler);
         if (!added) throw std::logic_error(added.error().message);
     }

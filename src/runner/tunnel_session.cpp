@@ -37,6 +37,7 @@ struct TunnelSession::Flight {
     asio::steady_timer wake;
     asio::steady_timer deadline;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
     tunnel::Message request;  // id, operation, connection: what the audit records (params are dropped)
     bool answered = false;
 };
@@ -83,7 +84,7 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
         flight->answered = true;
         flight->deadline.cancel();
         flight->wake.cancel();
-        record(flight->request, "tunnel_lost", flight->started);
+        record(flight->request, "tunnel_lost", flight->started, flight->received_at);
     }
     in_flight_.clear();
 
@@ -197,9 +198,26 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
         asio::detached);
 }
 
+// Small results go in one response; large ones as chunk frames, so that no
+// single message has to fit the whole result.
+void TunnelSession::send_result(const std::string& id, std::string result) {
+    if (result.size() <= tunnel::stream_threshold && result.size() + 64 <= max_message_bytes_) {
+        channel_->send(tunnel::result_message_raw(id, result));
+        return;
+    }
+    std::string_view rest = result;
+    std::size_t piece = std::min(tunnel::stream_threshold, max_message_bytes_ - 3 - id.size());
+    do {
+        std::string_view payload = rest.substr(0, piece);
+        rest.remove_prefix(payload.size());
+        channel_->send_binary(tunnel::chunk_frame(id, rest.empty(), payload));
+    } while (!rest.empty());
+    channel_->send(tunnel::streamed_result_message(id));
+}
+
 void TunnelSession::refuse(const tunnel::Message& request, std::string_view error_code, const std::string& message) {
     channel_->send(tunnel::error_message(request.id, error_code, message));
-    record(request, error_code, std::chrono::steady_clock::now());
+    record(request, error_code, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
 }
 
 // The first outcome of a request wins: its handler, its deadline, a cancel
@@ -213,29 +231,21 @@ void TunnelSession::answer(const std::string& id, const std::shared_ptr<Flight>&
     in_flight_.erase(id);
     std::string_view result_code = "succeeded";
     if (outcome) {
-        std::string message = tunnel::result_message(id, outcome.value());
-        if (message.size() <= max_message_bytes_) {
-            channel_->send(std::move(message));
-        } else {
-            result_code = code::message_too_big;
-            channel_->send(tunnel::error_message(id, result_code,
-                                                 "the result is " + std::to_string(message.size()) +
-                                                     " bytes; the tunnel carries at most " +
-                                                     std::to_string(max_message_bytes_)));
-        }
+        send_result(id, outcome.value().dump(-1, ' ', false, json::error_handler_t::replace));
     } else {
         result_code = error_code.empty() ? tunnel::error_code_for(outcome.error().kind) : error_code;
         channel_->send(tunnel::error_message(id, result_code, outcome.error().message));
     }
-    record(flight->request, result_code, flight->started);
+    record(flight->request, result_code, flight->started, flight->received_at);
     if (draining_ && in_flight_.empty()) close_tunnel();
 }
 
 void TunnelSession::record(const tunnel::Message& request, std::string_view outcome,
-                           std::chrono::steady_clock::time_point started) {
+                           std::chrono::steady_clock::time_point started,
+                           std::chrono::system_clock::time_point received_at) {
     if (services_.audit == nullptr) return;
     AuditRecord entry;
-    entry.time = std::chrono::system_clock::now();
+    entry.time = received_at;
     entry.request_id = request.id;
     entry.operation = request.operation;
     entry.connection = request.connection.value_or("");

@@ -71,8 +71,9 @@ private:
     void refuse(const tunnel::Message& request, std::string_view code, const std::string& message);
     void answer(const std::string& id, const std::shared_ptr<Flight>& flight, Result<nlohmann::json> outcome,
                 std::string_view error_code = {});
+    void send_result(const std::string& id, std::string result);
     void record(const tunnel::Message& request, std::string_view outcome,
-                std::chrono::steady_clock::time_point started);
+                std::chrono::steady_clock::time_point started, std::chrono::system_clock::time_point received_at);
     void close_tunnel();
 
     boost::asio::io_context& io_;

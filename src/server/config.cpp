@@ -12,6 +12,8 @@ std::vector<config::Spec> server_specs() {
         {"tunnel.listen", Kind::address, "0.0.0.0:7443",
          "host:port where runners' tunnels arrive (mutual TLS; port 0: any free port)"},
         {"tunnel.max_message_size", Kind::integer, "16777216", "largest tunnel message in bytes, either direction"},
+        {"tunnel.max_result_size", Kind::integer, "268435456",
+         "largest result in bytes a runner may stream back in chunks"},
         {"tunnel.liveness_timeout", Kind::duration, "30s",
          "a runner silent this long is gone (a WebSocket ping goes out halfway)"},
         {"tunnel.max_in_flight", Kind::integer, "256",
@@ -42,6 +44,7 @@ ServerConfig server_config(const config::Settings& settings) {
     config.tunnel_listen = parse_host_port(settings.text("tunnel.listen")).value();
     config.max_message_bytes = positive(settings, "tunnel.max_message_size");
     config.max_in_flight = positive(settings, "tunnel.max_in_flight");
+    config.max_result_bytes = positive(settings, "tunnel.max_result_size");
     config.liveness_timeout = settings.duration("tunnel.liveness_timeout");
     if (settings.has("public_api_url")) config.public_api_url = settings.text("public_api_url");
     if (settings.has("public_tunnel_address")) config.public_tunnel_address = settings.text("public_tunnel_address");

@@ -111,6 +111,7 @@ int run(const ServerConfig& config) {
     hub_settings.trust_domain = trust_domain;
     hub_settings.limits = {config.max_message_bytes, config.liveness_timeout};
     hub_settings.max_in_flight = config.max_in_flight;
+    hub_settings.max_result_bytes = config.max_result_bytes;
     TunnelHub hub(io, database.value(), hub_settings);
     TunnelListener tunnel_listener(io, server_tls(data, &ca.certificate), hub);
 

@@ -41,6 +41,8 @@ struct Session {
     std::string runner_label;  // org/name, for the log
     std::size_t max_in_flight = 0;
     std::map<std::string, std::int64_t> in_flight;  // operation public id -> row id
+    std::map<std::string, std::string> streams;      // chunks received so far, by operation public id
+    std::set<std::string> oversized;                 // streams past the bound: their chunks are dropped
     std::set<std::string> runner_request_ids;
     std::deque<std::string> runner_request_order;
     std::string end_code{code::runner_disconnected};
@@ -94,6 +96,7 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     bool greet(Session& session, const tunnel::Frame& frame);
     bool handle(Session& session, std::string_view text);
     bool complete(Session& session, tunnel::Message& message);
+    bool receive_chunk(Session& session, std::string_view frame);
     void violation(Session& session, const std::string& reason);
     void end(Session& session);
     void dispatch(std::int64_t runner_id);
@@ -102,6 +105,7 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     void on_deadline();
     void arm_deadline(std::int64_t at_ms);
     void arm_sweep();
+    void record_success(std::int64_t operation_id, const store::OperationOutcome& outcome);
     void finish(std::int64_t operation_id, store::OperationStatus status, std::string_view error_code,
                 std::string message);
     Session* holder_of(std::int64_t runner_id, const std::string& operation_id);
@@ -133,8 +137,8 @@ asio::awaitable<void> TunnelHub::State::serve(std::shared_ptr<Session> session) 
             break;
         }
         if (frame.value().binary) {
-            violation(*session, "binary frames are only chunks of a streamed result, and none was requested");
-            break;
+            if (!receive_chunk(*session, frame.value().data)) break;
+            continue;
         }
         if (!for_each_message(frame.value().data, [&](std::string_view text) { return handle(*session, text); })) break;
     }
@@ -252,15 +256,67 @@ bool TunnelHub::State::complete(Session& session, tunnel::Message& message) {
     }
     std::int64_t operation_id = it->second;
     session.in_flight.erase(it);
-    if (message.error) {
+    auto stream = session.streams.find(message.id);
+    std::string streamed;
+    if (stream != session.streams.end()) {
+        streamed = std::move(stream->second);
+        session.streams.erase(stream);
+    }
+    if (session.oversized.erase(message.id) != 0) {
+        // Already failed as too big; the rest of its answer is moot.
+    } else if (message.streamed && !message.error) {
+        if (!nlohmann::json::accept(streamed)) {
+            finish(operation_id, store::OperationStatus::failed, code::protocol_error,
+                   "the runner's streamed result is not valid JSON");
+        } else {
+            store::OperationOutcome outcome;
+            outcome.result = std::move(streamed);
+            record_success(operation_id, outcome);
+        }
+    } else if (message.error) {
         finish(operation_id, status_for(message.error->code), message.error->code, std::move(message.error->message));
     } else {
         store::OperationOutcome outcome;
         outcome.result = message.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        auto finished = store::finish_operation(database, operation_id, store::OperationStatus::succeeded, outcome, now_ms());
-        if (!finished) logger.error("cannot store a result", {{"error", finished.error().message}});
+        record_success(operation_id, outcome);
     }
     dispatch(session.admission.runner.id);
+    return true;
+}
+
+void TunnelHub::State::record_success(std::int64_t operation_id, const store::OperationOutcome& outcome) {
+    auto finished = store::finish_operation(database, operation_id, store::OperationStatus::succeeded, outcome, now_ms());
+    if (!finished) logger.error("cannot store a result", {{"error", finished.error().message}});
+    if (finished && finished.value() && settings.on_finished) {
+        settings.on_finished(operation_id, store::OperationStatus::succeeded);
+    }
+}
+
+// A piece of a streamed result: only for a request in flight, and within
+// the bound on a result's size (past it the operation fails and the rest of
+// its chunks are dropped).
+bool TunnelHub::State::receive_chunk(Session& session, std::string_view frame) {
+    auto chunk = tunnel::parse_chunk_frame(frame);
+    if (!chunk) {
+        violation(session, chunk.error().message);
+        return false;
+    }
+    auto in_flight = session.in_flight.find(chunk.value().id);
+    if (in_flight == session.in_flight.end()) {
+        violation(session, "chunk for request id " + chunk.value().id + ", which is not in flight on this tunnel");
+        return false;
+    }
+    if (session.oversized.count(chunk.value().id) != 0) return true;
+    std::string& received = session.streams[chunk.value().id];
+    if (received.size() + chunk.value().payload.size() > settings.max_result_bytes) {
+        finish(in_flight->second, store::OperationStatus::failed, code::message_too_big,
+               "the streamed result exceeds the server's " + std::to_string(settings.max_result_bytes) +
+                   "-byte limit (tunnel.max_result_size)");
+        session.oversized.insert(chunk.value().id);
+        session.streams.erase(chunk.value().id);
+        return true;
+    }
+    received.append(chunk.value().payload);
     return true;
 }
 
@@ -271,6 +327,7 @@ void TunnelHub::State::finish(std::int64_t operation_id, store::OperationStatus 
     outcome.error_message = std::move(message);
     auto finished = store::finish_operation(database, operation_id, status, outcome, now_ms());
     if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
+    if (finished && finished.value() && settings.on_finished) settings.on_finished(operation_id, status);
 }
 
 // Malformed input closes only this tunnel, with the reason logged and sent.
@@ -324,9 +381,9 @@ void TunnelHub::State::dispatch(std::int64_t runner_id) {
             return;
         }
         if (!started.value()) continue;
-        auto params = nlohmann::json::parse(operation.params, nullptr, false);
-        std::string request = tunnel::request_message(operation.public_id, operation.type, params, operation.connection,
-                                                      std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
+        std::string request = tunnel::request_message_raw(operation.public_id, operation.type, operation.params,
+                                                          operation.connection,
+                                                          std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
         if (request.size() > settings.limits.max_message_bytes) {
             finish(operation.id, store::OperationStatus::failed, code::message_too_big,
                    "the request is " + std::to_string(request.size()) + " bytes; the tunnel carries at most " +

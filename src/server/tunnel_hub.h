@@ -5,6 +5,7 @@
 // revocation. Private to src/server; Beast stays in the listener.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,8 +28,12 @@ struct HubSettings {
     std::string trust_domain;
     tunnel::ChannelLimits limits;
     std::size_t max_in_flight = 256;  // per tunnel; the runner may ask for fewer
+    std::size_t max_result_bytes = 256 * 1024 * 1024;  // a streamed result, all chunks together
     std::chrono::milliseconds hello_timeout{10'000};
     std::chrono::milliseconds sweep_interval{10'000};  // the periodic re-check of every tunnel
+    // Told when a runner's answer (or the hub itself) ends an operation;
+    // for waiters and benchmarks. Runs on the io_context thread.
+    std::function<void(std::int64_t operation_id, store::OperationStatus status)> on_finished;
 };
 
 class TunnelHub final : public RunnerTunnels {

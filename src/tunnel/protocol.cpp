@@ -1,5 +1,7 @@
 #include "tether/tunnel/protocol.h"
 
+#include "tether/core/log.h"
+
 namespace tether::tunnel {
 namespace {
 
@@ -300,6 +302,41 @@ std::string request_message(std::string_view id, std::string_view operation, con
                  {"timeout_ms", timeout_ms}};
     if (connection) message["connection"] = *connection;
     return message.dump();
+}
+
+std::string request_message_raw(std::string_view id, std::string_view operation, std::string_view params_json,
+                                const std::optional<std::string>& connection, std::int64_t timeout_ms) {
+    std::string message;
+    message.reserve(params_json.size() + 160);
+    message += R"({"type":"request","id":)";
+    log::append_json_string(message, id);
+    message += R"(,"operation":)";
+    log::append_json_string(message, operation);
+    if (connection) {
+        message += R"(,"connection":)";
+        log::append_json_string(message, *connection);
+    }
+    message += R"(,"timeout_ms":)";
+    message += std::to_string(timeout_ms);
+    message += R"(,"params":)";
+    message += params_json;
+    message += '}';
+    return message;
+}
+
+std::string result_message_raw(std::string_view id, std::string_view result_json) {
+    std::string message;
+    message.reserve(result_json.size() + 64);
+    message += R"({"type":"response","id":)";
+    log::append_json_string(message, id);
+    message += R"(,"result":)";
+    message += result_json;
+    message += '}';
+    return message;
+}
+
+std::string streamed_result_message(std::string_view id) {
+    return json{{"type", "response"}, {"id", id}, {"result", nullptr}, {"streamed", true}}.dump();
 }
 
 std::string result_message(std::string_view id, const json& result, bool streamed) {

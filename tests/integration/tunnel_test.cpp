@@ -2,12 +2,16 @@
 // authenticates twice, and runs what the server dispatches; refusals,
 // revocation, restarts and failures each end the way docs/protocol.md says.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "../common/connect_proxy.h"
 #include "runner_fixture.h"
 
 using namespace tether::testing;
@@ -177,4 +181,131 @@ TEST_CASE("disabling the runner's account or deleting the runner ends its tunnel
     auto outcome = deleted->process->wait(10s);
     REQUIRE(outcome);
     CHECK(outcome->exit_code == 77);
+}
+
+TEST_CASE("the tunnel goes through an HTTPS_PROXY with CONNECT (an independent proxy), and NO_PROXY bypasses it") {
+    RunningServer server;
+    ConnectProxy proxy;
+    auto credentials = make_credentials(server, "behind-proxy", server.dir / "behind-proxy");
+    Options via_proxy{.env = {{"HTTPS_PROXY", "http://" + proxy.address().to_string()}}};
+    RunningRunner runner(server, credentials, "", via_proxy);
+    runner.wait_until_connected();
+    CHECK(proxy.printed("CONNECT " + server.tunnel_address + " 200"));
+    CHECK(run_operation(server, {"--runner", "behind-proxy", "system.info"})["status"] == "succeeded");
+    runner.process->stop(SIGTERM);
+
+    Options bypass{.env = {{"HTTPS_PROXY", "http://127.0.0.1:1"}, {"NO_PROXY", "127.0.0.1"}}};
+    RunningRunner direct(server, credentials, "", bypass);
+    direct.wait_until_connected();
+}
+
+TEST_CASE("a result larger than one tunnel message streams back in chunk frames; past the server's bound it fails") {
+    RunningServer server({"--tunnel-max-result-size", "30000000"});
+    auto runner = connected_runner(server, "streamer");
+    json big = server.call("POST", "/v1/operations",
+                           {{"runner", "streamer"}, {"type", "system.generate"}, {"params", {{"bytes", 20 << 20}}}}, 201);
+    json done = wait_for_status(server, big["id"], 60s);
+    REQUIRE(done["status"] == "succeeded");
+    const std::string& data = done["result"]["data"].get_ref<const std::string&>();
+    REQUIRE(data.size() == 20u << 20);
+    bool pattern = true;
+    for (std::size_t i = 0; i < data.size(); i += 7919) pattern = pattern && data[i] == static_cast<char>('a' + i % 26);
+    CHECK(pattern);
+
+    json too_big = server.call("POST", "/v1/operations",
+                               {{"runner", "streamer"}, {"type", "system.generate"}, {"params", {{"bytes", 40 << 20}}}}, 201);
+    json refused = wait_for_status(server, too_big["id"], 60s);
+    CHECK(refused["status"] == "failed");
+    CHECK(refused["error"]["code"] == "message_too_big");
+    CHECK(run_operation(server, {"--runner", "streamer", "system.info"})["status"] == "succeeded");
+}
+
+TEST_CASE("SIGTERM drains: work in flight finishes, systemd hears READY, WATCHDOG and STOPPING, and the runner exits 0") {
+    RunningServer server;
+    TempDir notify_dir;
+    std::string socket_path = (notify_dir / "notify").string();
+    int notify = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(notify >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(::bind(notify, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    timeval wait{0, 200'000};
+    ::setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    auto received = [&](std::chrono::milliseconds timeout) {
+        std::string all;
+        for (auto until = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < until;) {
+            char buffer[512];
+            ssize_t n = ::recv(notify, buffer, sizeof buffer, 0);
+            if (n > 0) all.append(buffer, static_cast<std::size_t>(n)).append("|");
+        }
+        return all;
+    };
+
+    auto credentials = make_credentials(server, "drainer", server.dir / "drainer");
+    Options systemd{.env = {{"NOTIFY_SOCKET", socket_path}, {"WATCHDOG_USEC", "400000"}}};
+    RunningRunner runner(server, credentials, "drain_timeout = \"20s\"\n", systemd);
+    runner.wait_until_connected();
+    std::string early = received(1s);
+    CHECK(early.find("READY=1") != std::string::npos);
+    CHECK(early.find("WATCHDOG=1") != std::string::npos);
+
+    json slow = server.call("POST", "/v1/operations",
+                            {{"runner", "drainer"}, {"type", "system.sleep"}, {"params", {{"duration_ms", 1500}}}}, 201);
+    std::this_thread::sleep_for(300ms);
+    ::kill(runner.process->pid(), SIGTERM);
+    CHECK(received(500ms).find("STOPPING=1") != std::string::npos);
+    auto outcome = runner.process->wait(20s);
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 0);
+    CHECK(wait_for_status(server, slow["id"])["status"] == "succeeded");
+    ::close(notify);
+
+    // With a short drain, what is still running is answered shutting_down.
+    RunningRunner hasty(server, credentials, "drain_timeout = \"200ms\"\n");
+    hasty.wait_until_connected();
+    json stuck = server.call("POST", "/v1/operations",
+                             {{"runner", "drainer"}, {"type", "system.sleep"}, {"params", {{"duration_ms", 30000}}}}, 201);
+    std::this_thread::sleep_for(300ms);
+    auto stopped = hasty.process->stop(SIGTERM);
+    CHECK(stopped.exit_code == 0);
+    json ended = wait_for_status(server, stuck["id"]);
+    CHECK(ended["status"] == "failed");
+    CHECK(ended["error"]["code"] == "shutting_down");
+}
+
+TEST_CASE("a silent peer is detected within the liveness timeout, on both sides") {
+    RunningServer server({"--tunnel-liveness-timeout", "2s"});
+    auto runner = connected_runner(server, "sleepy", "liveness_timeout = \"2s\"\n");
+
+    // The runner freezes: the server gives up on it.
+    ::kill(runner->process->pid(), SIGSTOP);
+    auto frozen_at = std::chrono::steady_clock::now();
+    auto lost = server.process->wait_for_log("tunnel lost", 6s);
+    ::kill(runner->process->pid(), SIGCONT);
+    REQUIRE(lost);
+    CHECK(std::chrono::steady_clock::now() - frozen_at < 4s);
+    CHECK(lost->at("reason").get<std::string>().find("silent") != std::string::npos);
+
+    // The server freezes: the runner gives up on it and keeps trying.
+    auto back = [&] {
+        auto text = runner->process->err();
+        return text.find("tunnel up") != text.rfind("tunnel up");
+    };
+    for (auto until = std::chrono::steady_clock::now() + 20s; !back() && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(100ms);
+    }
+    REQUIRE(back());
+    auto losses = [&] {
+        std::size_t count = 0;
+        for (const auto& line : lines(runner->process->err())) count += line.find("tunnel lost; reconnecting") != std::string::npos;
+        return count;
+    };
+    std::size_t before = losses();
+    ::kill(server.process->pid(), SIGSTOP);
+    frozen_at = std::chrono::steady_clock::now();
+    while (losses() == before && std::chrono::steady_clock::now() - frozen_at < 6s) std::this_thread::sleep_for(50ms);
+    ::kill(server.process->pid(), SIGCONT);
+    CHECK(losses() > before);
+    CHECK(std::chrono::steady_clock::now() - frozen_at < 4s);
 }

@@ -53,7 +53,7 @@ private:
     std::map<std::string, Handler, std::less<>> handlers_;
 };
 
-// system.info, system.echo and system.sleep.
+// system.info, system.echo, system.sleep and system.generate.
 void register_system_operations(Catalog& catalog);
 
 // Every operation type this version of tether defines; the server refuses

@@ -16,6 +16,7 @@ struct ServerConfig {
     HostPort tunnel_listen;
     std::size_t max_message_bytes = 16 * 1024 * 1024;
     std::size_t max_in_flight = 256;
+    std::size_t max_result_bytes = 256 * 1024 * 1024;
     std::chrono::milliseconds liveness_timeout{30'000};
     // What credentials files tell runners; empty: from the init host name
     // and the listen ports.

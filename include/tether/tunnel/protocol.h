@@ -97,7 +97,19 @@ std::string hello_message(const Hello& hello);
 std::string welcome_message(const Welcome& welcome);
 std::string request_message(std::string_view id, std::string_view operation, const nlohmann::json& params,
                             const std::optional<std::string>& connection, std::int64_t timeout_ms);
+// The same from params already serialized as a JSON object (as the store
+// keeps them): no parse and dump on the dispatch path.
+std::string request_message_raw(std::string_view id, std::string_view operation, std::string_view params_json,
+                                const std::optional<std::string>& connection, std::int64_t timeout_ms);
 std::string result_message(std::string_view id, const nlohmann::json& result, bool streamed = false);
+// A result already serialized as JSON text.
+std::string result_message_raw(std::string_view id, std::string_view result_json);
+// The response that ends a result sent as chunk frames.
+std::string streamed_result_message(std::string_view id);
+
+// Results whose JSON is larger than this go as chunk frames of at most
+// this many payload bytes each.
+inline constexpr std::size_t stream_threshold = 1024 * 1024;
 std::string error_message(std::string_view id, std::string_view code, std::string_view message);
 std::string cancel_message(std::string_view id);
 std::string close_message(std::string_view code, std::string_view message);
