@@ -65,7 +65,9 @@ bool is_final(const std::string& status) {
 ExitCode exit_code_of(const json& operation) {
     std::string code = operation.contains("error") ? operation["error"].value("code", "") : "";
     if (code == "permission_denied" || code == "unauthenticated" || code == "revoked") return ExitCode::refused;
-    if (code == "invalid_argument" || code == "unknown_operation" || code == "not_found") return ExitCode::data;
+    if (code == "invalid_argument" || code == "unknown_operation" || code == "not_found" || code == "message_too_big") {
+        return ExitCode::data;
+    }
     if (code == "busy" || code == "deadline_exceeded" || code == "shutting_down" || code == "runner_disconnected" ||
         code == "unavailable" || code == "interrupted" || code == "cancelled") {
         return ExitCode::retry;

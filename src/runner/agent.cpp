@@ -51,6 +51,7 @@ asio::awaitable<void> Agent::run() {
                                  [this](const tunnel::Welcome& welcome) { on_welcome(welcome); }};
         SessionSettings settings;
         settings.max_in_flight = config_.max_in_flight;
+        settings.max_message_bytes = config_.max_message_bytes;
         settings.welcome_timeout = config_.connect_timeout;
         settings.drain_timeout = config_.drain_timeout;
         session_ = std::make_shared<TunnelSession>(io_, std::move(channel).value(), std::move(services), settings);

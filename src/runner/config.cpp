@@ -108,7 +108,8 @@ RunnerConfig runner_config(const config::Settings& settings) {
     if (settings.has("tunnel_endpoint")) config.tunnel_endpoint = settings.text("tunnel_endpoint");
     if (settings.has("api_endpoint")) config.api_endpoint = settings.text("api_endpoint");
     config.max_in_flight = static_cast<std::size_t>(at_least(settings, "max_in_flight", 1));
-    config.max_message_bytes = static_cast<std::size_t>(at_least(settings, "max_message_size", 4096));
+    // Senders batch small messages into frames of up to 64 KiB.
+    config.max_message_bytes = static_cast<std::size_t>(at_least(settings, "max_message_size", 65536));
     config.liveness_timeout = settings.duration("liveness_timeout");
     config.drain_timeout = settings.duration("drain_timeout");
     config.connect_timeout = settings.duration("connect_timeout");

@@ -53,6 +53,7 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
     hello.operations = services_.catalog.names();
     hello.capabilities = {"cancel"};
     hello.max_in_flight = settings_.max_in_flight;
+    hello.max_message_bytes = settings_.max_message_bytes;
     channel_->send(tunnel::hello_message(hello));
 
     asio::steady_timer welcome_timer(io_);
@@ -201,12 +202,13 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
 // Small results go in one response; large ones as chunk frames, so that no
 // single message has to fit the whole result.
 void TunnelSession::send_result(const std::string& id, std::string result) {
-    if (result.size() <= tunnel::stream_threshold && result.size() + 64 <= max_message_bytes_) {
+    // The envelope around a result is under 128 bytes (the id is at most 64).
+    if (result.size() <= tunnel::stream_threshold && result.size() + 128 <= max_message_bytes_) {
         channel_->send(tunnel::result_message_raw(id, result));
         return;
     }
     std::string_view rest = result;
-    std::size_t piece = std::min(tunnel::stream_threshold, max_message_bytes_ - 3 - id.size());
+    std::size_t piece = std::min(tunnel::stream_threshold, max_message_bytes_ - 128);
     do {
         std::string_view payload = rest.substr(0, piece);
         rest.remove_prefix(payload.size());

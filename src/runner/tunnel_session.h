@@ -25,6 +25,7 @@ namespace tether::runner {
 
 struct SessionSettings {
     std::size_t max_in_flight = 64;
+    std::size_t max_message_bytes = 16 * 1024 * 1024;
     std::chrono::milliseconds welcome_timeout{15'000};
     std::chrono::milliseconds drain_timeout{30'000};
 };

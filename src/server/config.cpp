@@ -42,10 +42,13 @@ ServerConfig server_config(const config::Settings& settings) {
     config.data_dir = settings.text("data_dir");
     config.api_listen = parse_host_port(settings.text("api.listen")).value();
     config.tunnel_listen = parse_host_port(settings.text("tunnel.listen")).value();
+    // Senders batch small messages into frames of up to 64 KiB.
     config.max_message_bytes = positive(settings, "tunnel.max_message_size");
+    if (config.max_message_bytes < 65536) fail(ExitCode::config, "tunnel.max_message_size must be at least 65536");
     config.max_in_flight = positive(settings, "tunnel.max_in_flight");
     config.max_result_bytes = positive(settings, "tunnel.max_result_size");
     config.liveness_timeout = settings.duration("tunnel.liveness_timeout");
+    if (config.liveness_timeout.count() < 1000) fail(ExitCode::config, "tunnel.liveness_timeout must be at least 1s");
     if (settings.has("public_api_url")) config.public_api_url = settings.text("public_api_url");
     if (settings.has("public_tunnel_address")) config.public_tunnel_address = settings.text("public_tunnel_address");
     config.runner_certificate_lifetime =

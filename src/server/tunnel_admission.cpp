@@ -37,7 +37,10 @@ Result<store::Runner> live_runner(const store::Database& database, std::string_v
 
 Result<Done> check_account(const store::Database& database, const store::Runner& runner) {
     auto account = store::find_service_account_by_id(database, runner.service_account_id);
-    if (!account) return refused("the runner's service account was deleted");
+    if (!account) {
+        if (account.error().kind != ErrorKind::not_found) return account.error();
+        return refused("the runner's service account was deleted");
+    }
     if (!account.value().active) return refused("the runner's service account is disabled");
     return Done{};
 }

@@ -40,6 +40,7 @@ struct Session {
     std::string tunnel_id;
     std::string runner_label;  // org/name, for the log
     std::size_t max_in_flight = 0;
+    std::size_t max_message_bytes = 0;  // the smaller of the two sides' limits
     std::map<std::string, std::int64_t> in_flight;  // operation public id -> row id
     std::map<std::string, std::string> streams;      // chunks received so far, by operation public id
     std::set<std::string> oversized;                 // streams past the bound: their chunks are dropped
@@ -122,9 +123,13 @@ asio::awaitable<void> TunnelHub::State::serve(std::shared_ptr<Session> session) 
     hello_timer.cancel();
     if (!first) {
         logger.info("tunnel ended before hello", {{"runner", session->runner_label}, {"reason", first.error().message}});
+        end(*session);
         co_return;
     }
-    if (!greet(*session, first.value())) co_return;
+    if (!greet(*session, first.value())) {
+        end(*session);
+        co_return;
+    }
 
     while (!stopped) {
         auto frame = co_await session->channel->receive();
@@ -137,7 +142,7 @@ asio::awaitable<void> TunnelHub::State::serve(std::shared_ptr<Session> session) 
             break;
         }
         if (frame.value().binary) {
-            if (!receive_chunk(*session, frame.value().data)) break;
+            if (!session->closing && !receive_chunk(*session, frame.value().data)) break;
             continue;
         }
         if (!for_each_message(frame.value().data, [&](std::string_view text) { return handle(*session, text); })) break;
@@ -172,6 +177,11 @@ bool TunnelHub::State::greet(Session& session, const tunnel::Frame& frame) {
 
     session.tunnel_id = "tn_" + crypto::random_base62(16);
     session.max_in_flight = settings.max_in_flight;
+    // What this side sends must fit the runner's limit as well as ours.
+    session.max_message_bytes = settings.limits.max_message_bytes;
+    if (greeting.max_message_bytes > 0 && greeting.max_message_bytes < session.max_message_bytes) {
+        session.max_message_bytes = greeting.max_message_bytes;
+    }
     if (greeting.max_in_flight > 0 && greeting.max_in_flight < session.max_in_flight) {
         session.max_in_flight = greeting.max_in_flight;
     }
@@ -341,11 +351,12 @@ void TunnelHub::State::violation(Session& session, const std::string& reason) {
 
 void TunnelHub::State::end(Session& session) {
     session.closing = true;
-    if (!session.registered) return;
     std::int64_t runner_id = session.admission.runner.id;
-    auto& pool = sessions[runner_id];
-    std::erase_if(pool, [&](const auto& held) { return held.get() == &session; });
-    if (pool.empty()) sessions.erase(runner_id);
+    if (auto pool = sessions.find(runner_id); pool != sessions.end()) {
+        std::erase_if(pool->second, [&](const auto& held) { return held.get() == &session; });
+        if (pool->second.empty()) sessions.erase(pool);
+    }
+    if (!session.registered) return;
     auto failed = store::fail_running_operations(database, session.tunnel_id, session.end_code, session.end_message,
                                                  now_ms());
     if (!failed) logger.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
@@ -384,10 +395,10 @@ void TunnelHub::State::dispatch(std::int64_t runner_id) {
         std::string request = tunnel::request_message_raw(operation.public_id, operation.type, operation.params,
                                                           operation.connection,
                                                           std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
-        if (request.size() > settings.limits.max_message_bytes) {
+        if (request.size() > target->max_message_bytes) {
             finish(operation.id, store::OperationStatus::failed, code::message_too_big,
                    "the request is " + std::to_string(request.size()) + " bytes; the tunnel carries at most " +
-                       std::to_string(settings.limits.max_message_bytes));
+                       std::to_string(target->max_message_bytes));
             continue;
         }
         target->in_flight.emplace(operation.public_id, operation.id);

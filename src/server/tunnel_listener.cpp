@@ -43,6 +43,9 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 struct Verdict {
     std::optional<AdmittedCertificate> admitted;
     std::string refusal;
+    // The store could not answer: the handshake completes and the upgrade
+    // gets a 503, which the runner retries, instead of a refusal it obeys.
+    bool store_failed = false;
 };
 
 // Phase 1 inside OpenSSL's chain verification: at the leaf, after OpenSSL
@@ -64,6 +67,10 @@ void verify_with_store(TlsStream& stream, TunnelHub& hub, Verdict& verdict) {
             return true;
         }
         verdict.refusal = admitted.error().message;
+        if (admitted.error().kind != ErrorKind::permission_denied && admitted.error().kind != ErrorKind::not_found) {
+            verdict.store_failed = true;
+            return true;
+        }
         // certificate_revoked for a superseded or revoked certificate;
         // bad_certificate for a runner the server does not know.
         X509_STORE_CTX_set_error(store, admitted.error().kind == ErrorKind::permission_denied
@@ -151,7 +158,7 @@ asio::awaitable<void> TunnelListener::State::admit(std::shared_ptr<State> /*keep
     verify_with_store(stream, hub, verdict);
     beast::get_lowest_layer(stream).expires_after(limits.handshake_timeout);
     co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
-    if (ec || !verdict.admitted) {
+    if (ec || (!verdict.admitted && !verdict.store_failed)) {
         logger.info("tunnel refused at the TLS handshake",
                     {{"peer", peer}, {"reason", verdict.refusal.empty() ? ec.message() : verdict.refusal}});
         beast::get_lowest_layer(stream).close();
@@ -196,7 +203,8 @@ asio::awaitable<std::optional<Admission>> TunnelListener::State::upgrade(TlsStre
         co_return std::nullopt;
     }
     request = parser.release();
-    const std::string runner = verdict.admitted->runner.org + "/" + verdict.admitted->runner.name;
+    const std::string runner =
+        verdict.admitted ? verdict.admitted->runner.org + "/" + verdict.admitted->runner.name : "?";
 
     std::optional<http::response<http::string_body>> answer;
     std::optional<Admission> admission;
@@ -210,6 +218,9 @@ asio::awaitable<std::optional<Admission>> TunnelListener::State::upgrade(TlsStre
                          "the upgrade must offer Sec-WebSocket-Protocol " + std::string(tunnel::subprotocol));
     } else if (stopping) {
         answer = refusal(http::status::service_unavailable, "unavailable", "the server is stopping");
+    } else if (verdict.store_failed) {
+        logger.error("cannot check a runner's certificate", {{"peer", peer}, {"error", verdict.refusal}});
+        answer = refusal(http::status::service_unavailable, "unavailable", "the server cannot check certificates now");
     } else if (authorization.substr(0, scheme.size()) != scheme) {
         answer = refusal(http::status::unauthorized, "unauthenticated", "the upgrade lacks the runner's API key");
     } else {

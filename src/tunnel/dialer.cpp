@@ -59,13 +59,13 @@ Error tls_error(const beast::error_code& ec, SSL* ssl, const HostPort& endpoint)
             return refused("the server refused this runner's certificate as no longer current: the credentials "
                            "were regenerated or revoked; deploy the new credentials file");
         case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+        case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
             return refused("the server does not know this runner's certificate: the runner was deleted, or the "
                            "credentials belong to another server");
         case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
             return refused("the server considers this runner's certificate expired or not yet valid: check the "
                            "clocks (clock skew) or deploy new credentials");
         case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
-        case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
             return refused("the server does not trust this runner's certificate (wrong CA): the credentials file "
                            "was issued by another server");
         case SSL_R_TLSV1_ALERT_ACCESS_DENIED:

@@ -96,6 +96,10 @@ Result<Done> parse_hello(const json& object, Message& out) {
     auto operations = fields.strings("operations");
     auto capabilities = fields.strings("capabilities");
     auto max_in_flight = fields.integer("max_in_flight", 0);
+    auto max_message = fields.integer("max_message_bytes", 0);
+    if (!max_message) return max_message.error();
+    if (max_message.value() < 0) return fields.wrong("max_message_bytes", "zero or more");
+    out.hello.max_message_bytes = static_cast<std::size_t>(max_message.value());
     if (!runner_version) return runner_version.error();
     if (!hostname) return hostname.error();
     if (!operations) return operations.error();
@@ -278,7 +282,8 @@ std::string hello_message(const Hello& hello) {
                 {"hostname", hello.hostname},
                 {"operations", hello.operations},
                 {"capabilities", hello.capabilities},
-                {"max_in_flight", hello.max_in_flight}}
+                {"max_in_flight", hello.max_in_flight},
+                {"max_message_bytes", hello.max_message_bytes}}
         .dump();
 }
 

@@ -18,6 +18,7 @@ std::vector<tether::config::Spec> specs() {
         {"timeout", Kind::duration, "10s", "timeout"},
         {"enabled", Kind::boolean, "false", "enabled"},
         {"limit", Kind::integer, "1", "limit"},
+        {"policy.operations", Kind::list, "system.*", "operations"},
     };
     for (auto& spec : tether::config::logging_specs()) out.push_back(spec);
     return out;

@@ -309,3 +309,31 @@ TEST_CASE("a silent peer is detected within the liveness timeout, on both sides"
     CHECK(losses() > before);
     CHECK(std::chrono::steady_clock::now() - frozen_at < 4s);
 }
+
+TEST_CASE("a deleted runner is refused at the TLS handshake; a broken credentials file is a config error") {
+    RunningServer server;
+    auto credentials = make_credentials(server, "removed", server.dir / "removed");
+    REQUIRE(server.admin({"runner", "delete", "removed"}).exit_code == 0);
+    RunningRunner deleted(server, credentials);
+    auto outcome = deleted.process->wait();
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 77);
+    CHECK_MESSAGE(outcome->err.find("deleted") != std::string::npos, outcome->err);
+
+    std::string text = read_text(credentials);
+    std::filesystem::path broken = server.dir / "broken" / "credentials.json";
+    std::filesystem::create_directories(broken.parent_path());
+    write_file(broken, text.substr(0, text.size() / 2), 0600);
+    RunningRunner truncated(server, broken);
+    outcome = truncated.process->wait();
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 78);
+    CHECK(outcome->err.find("credentials file") != std::string::npos);
+    CHECK(outcome->err.find("BEGIN") == std::string::npos);  // no key material in the message
+
+    write_file(broken, text, 0644);
+    RunningRunner loose(server, broken);
+    outcome = loose.process->wait();
+    REQUIRE(outcome);
+    CHECK(outcome->exit_code == 78);
+}

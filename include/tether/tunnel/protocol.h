@@ -58,6 +58,7 @@ struct Hello {
     std::vector<std::string> operations;    // the catalog this runner executes
     std::vector<std::string> capabilities;  // e.g. "cancel", "chunk"
     std::size_t max_in_flight = 0;          // requests it accepts at once
+    std::size_t max_message_bytes = 0;      // the largest message it reads; 0: the default
 };
 
 // The server's answer to a valid hello.
