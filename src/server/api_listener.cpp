@@ -111,29 +111,18 @@ struct ApiListener::State {
 };
 
 asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> self) {
-    asio::steady_timer backoff(io);
-    while (acceptor && acceptor->is_open()) {
-        beast::error_code ec;
-        tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
-        if (stopping || ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            // Out of descriptors or memory: pause rather than spin.
-            logger.warn("accept failed", {{"error", ec.message()}});
-            backoff.expires_after(std::chrono::milliseconds(100));
-            co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
-            continue;
-        }
+    const std::function<void(tcp::socket)> take = [this, self](tcp::socket socket) {
         if (connections.size() >= limits.max_connections) {
             logger.warn("connection refused: too many connections", {{"limit", limits.max_connections}});
+            beast::error_code ec;
             socket.close(ec);
-            continue;
-        }
-        if (tls) {
+        } else if (tls) {
             asio::co_spawn(io, serve_tls(self, std::move(socket)), asio::detached);
         } else {
             asio::co_spawn(io, serve_plain(self, std::move(socket)), asio::detached);
         }
-    }
+    };
+    co_await accept_connections(*acceptor, stopping, take);
 }
 
 template <typename Stream>

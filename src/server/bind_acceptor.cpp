@@ -1,5 +1,11 @@
 #include "bind_acceptor.h"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "tether/core/log.h"
+
 namespace tether::server {
 using tcp = boost::asio::ip::tcp;
 
@@ -27,6 +33,24 @@ Result<std::pair<tcp::acceptor, HostPort>> bind_acceptor(boost::asio::io_context
     tcp::endpoint bound = acceptor.local_endpoint(ec);
     if (ec) return failed("read the bound address of");
     return std::pair{std::move(acceptor), HostPort{bound.address().to_string(), bound.port()}};
+}
+
+boost::asio::awaitable<void> accept_connections(tcp::acceptor& acceptor, const bool& stopping,
+                                                const std::function<void(tcp::socket)>& take) {
+    static const log::Logger logger("listener");
+    boost::asio::steady_timer backoff(acceptor.get_executor());
+    while (acceptor.is_open()) {
+        boost::system::error_code ec;
+        tcp::socket socket = co_await acceptor.async_accept(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (stopping || ec == boost::asio::error::operation_aborted) co_return;
+        if (ec) {
+            logger.warn("accept failed", {{"error", ec.message()}});
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            continue;
+        }
+        take(std::move(socket));
+    }
 }
 
 }  // namespace tether::server

@@ -122,25 +122,16 @@ struct TunnelListener::State {
 };
 
 asio::awaitable<void> TunnelListener::State::accept_loop(std::shared_ptr<State> self) {
-    asio::steady_timer backoff(io);
-    while (acceptor && acceptor->is_open()) {
-        beast::error_code ec;
-        tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
-        if (stopping || ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            // Out of descriptors or memory: pause rather than spin.
-            logger.warn("accept failed", {{"error", ec.message()}});
-            backoff.expires_after(std::chrono::milliseconds(100));
-            co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
-            continue;
-        }
+    const std::function<void(tcp::socket)> take = [this, self](tcp::socket socket) {
         if (handshaking >= limits.max_connections) {
             logger.warn("tunnel refused: too many handshakes at once", {{"limit", limits.max_connections}});
+            beast::error_code ec;
             socket.close(ec);
-            continue;
+            return;
         }
         asio::co_spawn(io, admit(self, std::move(socket)), asio::detached);
-    }
+    };
+    co_await accept_connections(*acceptor, stopping, take);
 }
 
 asio::awaitable<void> TunnelListener::State::admit(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
