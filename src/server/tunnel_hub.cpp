@@ -14,6 +14,7 @@
 
 #include "tether/core/log.h"
 #include "tether/crypto/random.h"
+#include "tether/store/statement.h"
 #include "tether/store/tunnels.h"
 #include "tether/tunnel/protocol.h"
 
@@ -64,6 +65,20 @@ store::OperationStatus status_for(const std::string& error_code) {
     return store::OperationStatus::failed;
 }
 
+// A runner's answer, stored at the next settle.
+struct Answer {
+    std::int64_t operation_id;
+    store::OperationStatus status;
+    store::OperationOutcome outcome;
+};
+
+// A request started in the store, sent once that start is committed.
+struct Outgoing {
+    std::shared_ptr<Session> session;
+    std::string public_id;
+    std::string request;
+};
+
 // Calls `each` for every newline-separated message of a text frame.
 template <typename Each>
 bool for_each_message(std::string_view frame, Each each) {
@@ -92,6 +107,13 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     asio::steady_timer sweep_timer;
     bool revalidation_posted = false;
     bool stopped = false;
+    // Group commit: the answers and dispatches of one turn of the io loop
+    // (a batch of messages from a runner, a burst of submissions) share one
+    // transaction, so 64 operations in flight cost one fsync, not 128.
+    std::vector<Answer> answers;
+    std::map<std::int64_t, std::size_t> to_dispatch;  // runner row id -> submissions not yet dispatched
+    std::vector<std::pair<std::int64_t, store::OperationStatus>> ended;  // for on_finished, after the commit
+    bool settle_posted = false;
 
     asio::awaitable<void> serve(std::shared_ptr<Session> session);
     bool greet(Session& session, const tunnel::Frame& frame);
@@ -100,13 +122,16 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     bool receive_chunk(Session& session, std::string_view frame);
     void violation(Session& session, const std::string& reason);
     void end(Session& session);
-    void dispatch(std::int64_t runner_id);
+    void dispatch_soon(std::int64_t runner_id, std::size_t submitted = 0);
+    void settle_soon();
+    void settle();
+    void start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing);
     void revalidate();
     void revoke(Session& session, const std::string& reason);
     void on_deadline();
     void arm_deadline(std::int64_t at_ms);
     void arm_sweep();
-    void record_success(std::int64_t operation_id, const store::OperationOutcome& outcome);
+    void answered(std::int64_t operation_id, store::OperationStatus status, store::OperationOutcome outcome);
     void finish(std::int64_t operation_id, store::OperationStatus status, std::string_view error_code,
                 std::string message);
     Session* holder_of(std::int64_t runner_id, const std::string& operation_id);
@@ -214,7 +239,7 @@ bool TunnelHub::State::greet(Session& session, const tunnel::Frame& frame) {
                               {"peer", session.channel->peer()},
                               {"runner_version", greeting.runner_version},
                               {"pool", sessions[runner.id].size()}});
-    dispatch(runner.id);
+    dispatch_soon(runner.id);
     return true;
 }
 
@@ -275,30 +300,85 @@ bool TunnelHub::State::complete(Session& session, tunnel::Message& message) {
     if (session.oversized.erase(message.id) != 0) {
         // Already failed as too big; the rest of its answer is moot.
     } else if (message.streamed && !message.error) {
+        store::OperationOutcome outcome;
         if (!nlohmann::json::accept(streamed)) {
-            finish(operation_id, store::OperationStatus::failed, code::protocol_error,
-                   "the runner's streamed result is not valid JSON");
+            outcome.error_code = code::protocol_error;
+            outcome.error_message = "the runner's streamed result is not valid JSON";
+            answered(operation_id, store::OperationStatus::failed, std::move(outcome));
         } else {
-            store::OperationOutcome outcome;
             outcome.result = std::move(streamed);
-            record_success(operation_id, outcome);
+            answered(operation_id, store::OperationStatus::succeeded, std::move(outcome));
         }
     } else if (message.error) {
-        finish(operation_id, status_for(message.error->code), message.error->code, std::move(message.error->message));
+        store::OperationOutcome outcome;
+        outcome.error_code = message.error->code;
+        outcome.error_message = std::move(message.error->message);
+        answered(operation_id, status_for(message.error->code), std::move(outcome));
     } else {
         store::OperationOutcome outcome;
         outcome.result = message.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        record_success(operation_id, outcome);
+        answered(operation_id, store::OperationStatus::succeeded, std::move(outcome));
     }
-    dispatch(session.admission.runner.id);
+    dispatch_soon(session.admission.runner.id);
     return true;
 }
 
-void TunnelHub::State::record_success(std::int64_t operation_id, const store::OperationOutcome& outcome) {
-    auto finished = store::finish_operation(database, operation_id, store::OperationStatus::succeeded, outcome, now_ms());
-    if (!finished) logger.error("cannot store a result", {{"error", finished.error().message}});
-    if (finished && finished.value() && settings.on_finished) {
-        settings.on_finished(operation_id, store::OperationStatus::succeeded);
+void TunnelHub::State::answered(std::int64_t operation_id, store::OperationStatus status,
+                                store::OperationOutcome outcome) {
+    answers.push_back({operation_id, status, std::move(outcome)});
+    settle_soon();
+}
+
+void TunnelHub::State::dispatch_soon(std::int64_t runner_id, std::size_t submitted) {
+    to_dispatch[runner_id] += submitted;
+    settle_soon();
+}
+
+void TunnelHub::State::settle_soon() {
+    if (settle_posted) return;
+    settle_posted = true;
+    asio::post(io, [self = shared_from_this()] {
+        self->settle_posted = false;
+        self->settle();
+    });
+}
+
+// Stores the answers received and starts what the free slots allow, in one
+// transaction; only once it is committed do requests go out and waiters
+// hear of the ends. Whatever reads or changes operations in the store
+// settles first, so that it never sees an answer the hub still holds.
+void TunnelHub::State::settle() {
+    if (answers.empty() && to_dispatch.empty()) return;
+    auto received = std::exchange(answers, {});
+    auto runners = std::exchange(to_dispatch, {});
+    auto transaction = store::Transaction::begin(database);
+    if (!transaction) {
+        logger.error("cannot store the runners' answers", {{"error", transaction.error().message},
+                                                           {"answers", received.size()}});
+        return;
+    }
+    std::int64_t now = now_ms();
+    for (const Answer& answer : received) {
+        auto finished = store::finish_operation(database, answer.operation_id, answer.status, answer.outcome, now);
+        if (!finished) {
+            logger.error("cannot store an answer", {{"error", finished.error().message}});
+        } else if (finished.value()) {
+            ended.emplace_back(answer.operation_id, answer.status);
+        }
+    }
+    std::vector<Outgoing> outgoing;
+    for (const auto& [runner_id, submitted] : runners) start_queued(runner_id, outgoing);
+    if (auto committed = transaction.value().commit(); !committed) {
+        logger.error("cannot store the runners' answers", {{"error", committed.error().message},
+                                                           {"answers", received.size()}});
+        for (const Outgoing& request : outgoing) request.session->in_flight.erase(request.public_id);
+        ended.clear();
+        return;
+    }
+    for (Outgoing& request : outgoing) request.session->channel->send(std::move(request.request));
+    auto told = std::exchange(ended, {});
+    if (settings.on_finished) {
+        for (const auto& [operation_id, status] : told) settings.on_finished(operation_id, status);
     }
 }
 
@@ -351,6 +431,7 @@ void TunnelHub::State::violation(Session& session, const std::string& reason) {
 
 void TunnelHub::State::end(Session& session) {
     session.closing = true;
+    settle();
     std::int64_t runner_id = session.admission.runner.id;
     if (auto pool = sessions.find(runner_id); pool != sessions.end()) {
         std::erase_if(pool->second, [&](const auto& held) { return held.get() == &session; });
@@ -368,7 +449,9 @@ void TunnelHub::State::end(Session& session) {
     session.registered = false;
 }
 
-void TunnelHub::State::dispatch(std::int64_t runner_id) {
+// Within settle's transaction: marks queued operations running on the
+// tunnels with free slots (least loaded first) and prepares their requests.
+void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing) {
     auto pool = sessions.find(runner_id);
     if (pool == sessions.end()) return;
     std::size_t free = 0;
@@ -381,9 +464,9 @@ void TunnelHub::State::dispatch(std::int64_t runner_id) {
         return;
     }
     for (const store::Operation& operation : queued.value()) {
-        Session* target = nullptr;
+        std::shared_ptr<Session> target;
         for (const auto& session : pool->second) {
-            if (session->free_slots() > 0 && (!target || session->free_slots() > target->free_slots())) target = session.get();
+            if (session->free_slots() > 0 && (!target || session->free_slots() > target->free_slots())) target = session;
         }
         if (!target) break;
         auto started = store::start_operation(database, operation.id, target->tunnel_id, now);
@@ -396,13 +479,17 @@ void TunnelHub::State::dispatch(std::int64_t runner_id) {
                                                           operation.connection,
                                                           std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
         if (request.size() > target->max_message_bytes) {
-            finish(operation.id, store::OperationStatus::failed, code::message_too_big,
-                   "the request is " + std::to_string(request.size()) + " bytes; the tunnel carries at most " +
-                       std::to_string(target->max_message_bytes));
+            store::OperationOutcome outcome;
+            outcome.error_code = std::string(code::message_too_big);
+            outcome.error_message = "the request is " + std::to_string(request.size()) +
+                                    " bytes; the tunnel carries at most " + std::to_string(target->max_message_bytes);
+            auto finished = store::finish_operation(database, operation.id, store::OperationStatus::failed, outcome, now);
+            if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
+            if (finished && finished.value()) ended.emplace_back(operation.id, store::OperationStatus::failed);
             continue;
         }
         target->in_flight.emplace(operation.public_id, operation.id);
-        target->channel->send(std::move(request));
+        outgoing.push_back({target, operation.public_id, std::move(request)});
     }
 }
 
@@ -434,6 +521,8 @@ void TunnelHub::State::revalidate() {
 }
 
 void TunnelHub::State::revoke(Session& session, const std::string& reason) {
+    session.closing = true;  // no new work for it in the settle below
+    settle();
     logger.warn("closing a tunnel whose credentials are no longer valid",
                 {{"runner", session.runner_label}, {"tunnel_id", session.tunnel_id}, {"reason", reason}});
     session.end_code = code::revoked;
@@ -449,6 +538,7 @@ void TunnelHub::State::revoke(Session& session, const std::string& reason) {
 
 void TunnelHub::State::on_deadline() {
     deadline_armed_ms = std::numeric_limits<std::int64_t>::max();
+    settle();
     auto expired = store::expire_operations(database, now_ms());
     if (!expired) {
         logger.error("cannot expire operations", {{"error", expired.error().message}});
@@ -508,6 +598,7 @@ void TunnelHub::start() {
 void TunnelHub::stop() {
     State& state = *state_;
     if (state.stopped) return;
+    state.settle();
     state.stopped = true;
     state.deadline_timer.cancel();
     state.sweep_timer.cancel();
@@ -572,12 +663,16 @@ void TunnelHub::operation_submitted(const store::Operation& operation, bool wait
         }
         return;
     }
+    // Submissions of this turn of the io loop take slots too, before they are dispatched.
+    if (auto waiting = state.to_dispatch.find(operation.runner_id); waiting != state.to_dispatch.end()) {
+        free -= std::min(free, waiting->second);
+    }
     if (free == 0) {
         state.finish(operation.id, store::OperationStatus::failed, code::busy,
                      "runner " + operation.runner + " has as many operations in flight as it accepts; try again");
         return;
     }
-    state.dispatch(operation.runner_id);
+    state.dispatch_soon(operation.runner_id, 1);
 }
 
 void TunnelHub::operation_cancelled(const store::Operation& operation) {

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "statement_cache.h"
+
 namespace tether::store {
 namespace {
 
@@ -29,7 +31,8 @@ Result<Done> create_private_file(const std::filesystem::path& path) {
 
 void Database::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-Database::Database(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+Database::Database(std::filesystem::path path, sqlite3* db)
+    : path_(std::move(path)), db_(db), statements_(std::make_unique<StatementCache>()) {}
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;

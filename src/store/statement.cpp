@@ -5,6 +5,8 @@
 #include <climits>
 #include <utility>
 
+#include "statement_cache.h"
+
 namespace tether::store {
 namespace {
 
@@ -18,29 +20,37 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
 
 }  // namespace
 
-Statement::Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+Statement::Statement(sqlite3_stmt* stmt, const Database& database)
+    : stmt_(stmt), db_(database.handle()), cache_(&database.statements()) {}
 
 Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), bind_error_(other.bind_error_) {}
+    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), cache_(other.cache_), bind_error_(other.bind_error_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
-        sqlite3_finalize(stmt_);
+        release();
         stmt_ = std::exchange(other.stmt_, nullptr);
         db_ = other.db_;
+        cache_ = other.cache_;
         bind_error_ = other.bind_error_;
     }
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { release(); }
+
+void Statement::release() {
+    if (stmt_ != nullptr) cache_->give_back(std::exchange(stmt_, nullptr));
+}
 
 Result<Statement> Statement::prepare(const Database& database, std::string_view sql) {
+    if (sqlite3_stmt* cached = database.statements().take(sql)) return Statement(cached, database);
     sqlite3_stmt* stmt = nullptr;
     if (sql.size() > INT_MAX) return Error{ErrorKind::internal, "SQL text too long"};
-    int rc = sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    int rc = sqlite3_prepare_v3(database.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &stmt, nullptr);
     if (rc != SQLITE_OK) return sqlite_error(database.handle(), rc, "cannot prepare a statement");
-    return Statement(stmt, database.handle());
+    return Statement(stmt, database);
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
@@ -127,8 +137,20 @@ Result<Done> execute(const Database& database, std::string_view sql) {
     return Error{ErrorKind::internal, "SQL failed: " + detail};
 }
 
+namespace {
+
+// BEGIN, COMMIT and ROLLBACK run often (each dispatch settles in one
+// transaction): prepared and cached like any other statement.
+Result<Done> run_statement(const Database& database, std::string_view sql) {
+    auto statement = Statement::prepare(database, sql);
+    if (!statement) return statement.error();
+    return statement.value().run();
+}
+
+}  // namespace
+
 Result<Transaction> Transaction::begin(const Database& database) {
-    if (auto begun = execute(database, "BEGIN IMMEDIATE"); !begun) return begun.error();
+    if (auto begun = run_statement(database, "BEGIN IMMEDIATE"); !begun) return begun.error();
     return Transaction(database);
 }
 
@@ -136,11 +158,11 @@ Transaction::Transaction(Transaction&& other) noexcept
     : database_(other.database_), open_(std::exchange(other.open_, false)) {}
 
 Transaction::~Transaction() {
-    if (open_) (void)execute(*database_, "ROLLBACK");
+    if (open_) (void)run_statement(*database_, "ROLLBACK");
 }
 
 Result<Done> Transaction::commit() {
-    auto committed = execute(*database_, "COMMIT");
+    auto committed = run_statement(*database_, "COMMIT");
     if (committed) open_ = false;
     return committed;
 }

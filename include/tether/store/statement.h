@@ -15,6 +15,9 @@ namespace tether::store {
 
 // One prepared SQL statement. Binding is by 1-based position; every SQLite
 // failure becomes an Error whose message names the statement's purpose.
+// Prepared statements are reused: one of the same SQL text is taken from
+// the database's cache when there is one, and given back, reset, when the
+// Statement goes.
 class Statement {
 public:
     static Result<Statement> prepare(const Database& database, std::string_view sql);
@@ -46,10 +49,12 @@ public:
     bool column_is_null(int index) const;
 
 private:
-    Statement(sqlite3_stmt* stmt, sqlite3* db);
+    Statement(sqlite3_stmt* stmt, const Database& database);
+    void release();
 
     sqlite3_stmt* stmt_ = nullptr;
     sqlite3* db_ = nullptr;
+    StatementCache* cache_ = nullptr;
     int bind_error_ = 0;  // first failed bind, reported by step()
 };
 
