@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "statement_cache.h"
+#include "tether/store/statement_cache.h"
 
 namespace tether::store {
 namespace {

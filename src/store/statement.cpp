@@ -5,7 +5,7 @@
 #include <climits>
 #include <utility>
 
-#include "statement_cache.h"
+#include "tether/store/statement_cache.h"
 
 namespace tether::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "statement_cache.h"
+#include "tether/store/statement_cache.h"
 
 #include <sqlite3.h>
 
