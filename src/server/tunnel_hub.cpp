@@ -11,6 +11,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "tether/core/log.h"
 #include "tether/crypto/random.h"
@@ -505,10 +506,17 @@ Session* TunnelHub::State::holder_of(std::int64_t runner_id, const std::string& 
 void TunnelHub::State::revalidate() {
     std::int64_t now = now_s();
     std::vector<std::pair<std::shared_ptr<Session>, std::string>> refused;
+    // The replicas of one runner share their credentials: one check serves
+    // every tunnel that presented the same certificate and key.
+    std::map<std::tuple<std::int64_t, std::string, std::string>, Result<Done>> checked;
     for (const auto& [runner_id, pool] : sessions) {
         for (const auto& session : pool) {
             if (session->closing) continue;
-            auto admitted = still_admitted(database, session->admission, now);
+            const Admission& admission = session->admission;
+            auto key = std::make_tuple(runner_id, admission.fingerprint, admission.key_id);
+            auto check = checked.find(key);
+            if (check == checked.end()) check = checked.emplace(key, still_admitted(database, admission, now)).first;
+            const Result<Done>& admitted = check->second;
             if (admitted) continue;
             if (admitted.error().kind != ErrorKind::unauthenticated) {
                 logger.error("cannot re-check a tunnel", {{"error", admitted.error().message}});
