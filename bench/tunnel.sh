@@ -2,7 +2,7 @@
 # The tunnel benchmark (issue 4). Builds the static release binary and
 # bench/tunnel_bench in build-bench, runs everything on 127.0.0.1 and prints
 # one table: each figure beside a reference measured in this same run.
-#   bench/tunnel.sh            the full run (about 15 minutes on 2 cores)
+#   bench/tunnel.sh            the full run (about 7 minutes on 2 cores)
 #   BENCH_QUICK=1 bench/tunnel.sh   smaller counts, to try the script
 # Figures are medians of 3 repetitions unless the table says otherwise; the
 # raw JSON lines are kept in $BENCH_KEEP (if set) for a closer look.
