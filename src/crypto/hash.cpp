@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
@@ -32,6 +34,19 @@ std::string to_hex(const std::uint8_t* data, std::size_t size) {
 }
 
 std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+Sha256 hmac_sha256(std::string_view key, std::string_view data) {
+    Sha256 mac{};
+    unsigned int size = 0;
+    if (key.size() > INT_MAX ||
+        HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+             data.size(), mac.data(), &size) == nullptr ||
+        size != mac.size()) {
+        std::fputs("tether: fatal: HMAC-SHA-256 is unavailable\n", stderr);
+        std::abort();
+    }
+    return mac;
+}
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
     // Lengths are not secret here (hashes have a fixed size); contents are.
