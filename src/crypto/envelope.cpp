@@ -1,0 +1,177 @@
+#include "tether/crypto/envelope.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <climits>
+#include <memory>
+
+#include "tether/crypto/hash.h"
+#include "tether/crypto/random.h"
+
+namespace tether::crypto {
+namespace {
+
+constexpr std::string_view magic = "te1";
+constexpr std::size_t id_bytes = 8;
+constexpr std::size_t nonce_bytes = 12;
+constexpr std::size_t tag_bytes = 16;
+constexpr std::size_t header_bytes =
+    magic.size() + id_bytes + nonce_bytes + master_key_bytes + tag_bytes + nonce_bytes;
+// The data key's seal binds the record too, and says what it seals.
+constexpr std::string_view key_context = "tether data key\n";
+
+struct CipherFree {
+    void operator()(EVP_CIPHER_CTX* context) const { EVP_CIPHER_CTX_free(context); }
+};
+
+const unsigned char* bytes(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
+
+// AES-256-GCM of `plaintext` into `out` (same size) and `tag`.
+bool gcm_seal(std::string_view key, std::string_view nonce, std::string_view associated_data, std::string_view plaintext,
+              unsigned char* out, unsigned char* tag) {
+    std::unique_ptr<EVP_CIPHER_CTX, CipherFree> context(EVP_CIPHER_CTX_new());
+    int length = 0;
+    if (!context || plaintext.size() > INT_MAX || associated_data.size() > INT_MAX) return false;
+    return EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, bytes(key), bytes(nonce)) == 1 &&
+           EVP_EncryptUpdate(context.get(), nullptr, &length, bytes(associated_data),
+                             static_cast<int>(associated_data.size())) == 1 &&
+           EVP_EncryptUpdate(context.get(), out, &length, bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+           EVP_EncryptFinal_ex(context.get(), out + length, &length) == 1 &&
+           EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_bytes), tag) == 1;
+}
+
+// The inverse; false when the tag does not verify.
+bool gcm_open(std::string_view key, std::string_view nonce, std::string_view associated_data,
+              std::string_view ciphertext, std::string_view tag, unsigned char* out) {
+    std::unique_ptr<EVP_CIPHER_CTX, CipherFree> context(EVP_CIPHER_CTX_new());
+    int length = 0;
+    if (!context || ciphertext.size() > INT_MAX || associated_data.size() > INT_MAX) return false;
+    std::array<unsigned char, tag_bytes> expected{};
+    std::copy(tag.begin(), tag.end(), expected.begin());
+    return EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, bytes(key), bytes(nonce)) == 1 &&
+           EVP_DecryptUpdate(context.get(), nullptr, &length, bytes(associated_data),
+                             static_cast<int>(associated_data.size())) == 1 &&
+           EVP_DecryptUpdate(context.get(), out, &length, bytes(ciphertext), static_cast<int>(ciphertext.size())) == 1 &&
+           EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_bytes), expected.data()) == 1 &&
+           EVP_DecryptFinal_ex(context.get(), out + length, &length) == 1;
+}
+
+std::string raw_id(const Secret& master_key) {
+    Sha256 digest = sha256(master_key.reveal());
+    return std::string(reinterpret_cast<const char*>(digest.data()), id_bytes);
+}
+
+Error not_sealed(const std::string& why) { return {ErrorKind::invalid_argument, "cannot open a sealed value: " + why}; }
+
+}  // namespace
+
+Result<Secret> parse_master_key(std::string_view hex) {
+    auto digit = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.remove_suffix(1);
+    if (hex.size() != 2 * master_key_bytes) {
+        return Error{ErrorKind::invalid_argument,
+                     "the master key must be " + std::to_string(2 * master_key_bytes) + " hex characters"};
+    }
+    std::string key(master_key_bytes, '\0');
+    for (std::size_t i = 0; i < master_key_bytes; ++i) {
+        int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
+        if (high < 0 || low < 0) {
+            OPENSSL_cleanse(key.data(), key.size());
+            return Error{ErrorKind::invalid_argument, "the master key holds a character that is not hex"};
+        }
+        key[i] = static_cast<char>(high * 16 + low);
+    }
+    Secret parsed(key);
+    OPENSSL_cleanse(key.data(), key.size());
+    return parsed;
+}
+
+std::string master_key_id(const Secret& master_key) {
+    std::string id = raw_id(master_key);
+    return to_hex(reinterpret_cast<const std::uint8_t*>(id.data()), id.size());
+}
+
+Result<std::string> seal(const Secret& master_key, std::string_view associated_data, std::string_view plaintext) {
+    if (master_key.size() != master_key_bytes) return Error{ErrorKind::internal, "the master key is not 32 bytes"};
+    std::array<char, master_key_bytes> data_key{};
+    random_bytes(data_key.data(), data_key.size());
+    std::string_view data_key_view(data_key.data(), data_key.size());
+
+    std::string out(header_bytes + plaintext.size() + tag_bytes, '\0');
+    std::size_t at = 0;
+    auto put = [&](std::string_view part) {
+        std::copy(part.begin(), part.end(), out.begin() + static_cast<std::ptrdiff_t>(at));
+        at += part.size();
+    };
+    put(magic);
+    put(raw_id(master_key));
+    std::size_t key_nonce_at = at;
+    random_bytes(out.data() + at, nonce_bytes);
+    at += nonce_bytes;
+    std::string key_associated = std::string(key_context) + std::string(associated_data);
+    auto* base = reinterpret_cast<unsigned char*>(out.data());
+    bool sealed = gcm_seal(master_key.reveal(), std::string_view(out).substr(key_nonce_at, nonce_bytes),
+                           key_associated, data_key_view, base + at, base + at + master_key_bytes);
+    at += master_key_bytes + tag_bytes;
+    std::size_t data_nonce_at = at;
+    random_bytes(out.data() + at, nonce_bytes);
+    at += nonce_bytes;
+    sealed = sealed && gcm_seal(data_key_view, std::string_view(out).substr(data_nonce_at, nonce_bytes),
+                                associated_data, plaintext, base + at, base + at + plaintext.size());
+    OPENSSL_cleanse(data_key.data(), data_key.size());
+    if (!sealed) return Error{ErrorKind::internal, "AES-256-GCM failed"};
+    return out;
+}
+
+Result<Secret> open(const Secret& master_key, std::string_view associated_data, std::string_view sealed) {
+    if (master_key.size() != master_key_bytes) return Error{ErrorKind::internal, "the master key is not 32 bytes"};
+    if (sealed.size() < header_bytes + tag_bytes || sealed.substr(0, magic.size()) != magic) {
+        return not_sealed("it is not a sealed record of this version");
+    }
+    std::size_t at = magic.size();
+    if (!constant_time_equal(sealed.substr(at, id_bytes), raw_id(master_key))) {
+        std::string id(sealed.substr(at, id_bytes));
+        return Error{ErrorKind::permission_denied,
+                     "cannot open a sealed value: it was sealed under master key " +
+                         to_hex(reinterpret_cast<const std::uint8_t*>(id.data()), id.size()) + ", not this one (" +
+                         master_key_id(master_key) + ")"};
+    }
+    at += id_bytes;
+    std::string_view key_nonce = sealed.substr(at, nonce_bytes);
+    at += nonce_bytes;
+    std::string_view sealed_key = sealed.substr(at, master_key_bytes);
+    std::string_view key_tag = sealed.substr(at + master_key_bytes, tag_bytes);
+    at += master_key_bytes + tag_bytes;
+    std::string_view data_nonce = sealed.substr(at, nonce_bytes);
+    at += nonce_bytes;
+    std::string_view ciphertext = sealed.substr(at, sealed.size() - at - tag_bytes);
+    std::string_view data_tag = sealed.substr(sealed.size() - tag_bytes);
+
+    std::array<unsigned char, master_key_bytes> data_key{};
+    std::string key_associated = std::string(key_context) + std::string(associated_data);
+    if (!gcm_open(master_key.reveal(), key_nonce, key_associated, sealed_key, key_tag, data_key.data())) {
+        OPENSSL_cleanse(data_key.data(), data_key.size());
+        return not_sealed("it was altered, or belongs to another record");
+    }
+    std::string plaintext(ciphertext.size(), '\0');
+    bool opened = gcm_open(std::string_view(reinterpret_cast<const char*>(data_key.data()), data_key.size()),
+                           data_nonce, associated_data, ciphertext, data_tag,
+                           reinterpret_cast<unsigned char*>(plaintext.data()));
+    OPENSSL_cleanse(data_key.data(), data_key.size());
+    if (!opened) {
+        OPENSSL_cleanse(plaintext.data(), plaintext.size());
+        return not_sealed("it was altered, or belongs to another record");
+    }
+    Secret out(plaintext);
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    return out;
+}
+
+}  // namespace tether::crypto
