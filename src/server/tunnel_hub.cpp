@@ -66,6 +66,16 @@ store::OperationStatus status_for(const std::string& error_code) {
     return store::OperationStatus::failed;
 }
 
+store::OperationOutcome failure(std::string_view error_code, std::string message) {
+    store::OperationOutcome outcome;
+    outcome.error_code = std::string(error_code);
+    outcome.error_message = std::move(message);
+    return outcome;
+}
+
+// An operation's end, for on_finished once it is committed.
+using Ended = std::vector<std::pair<std::int64_t, store::OperationStatus>>;
+
 // A runner's answer, stored at the next settle.
 struct Answer {
     std::int64_t operation_id;
@@ -113,7 +123,6 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     // transaction, so 64 operations in flight cost one fsync, not 128.
     std::vector<Answer> answers;
     std::map<std::int64_t, std::size_t> to_dispatch;  // runner row id -> submissions not yet dispatched
-    std::vector<std::pair<std::int64_t, store::OperationStatus>> ended;  // for on_finished, after the commit
     bool settle_posted = false;
 
     asio::awaitable<void> serve(std::shared_ptr<Session> session);
@@ -126,7 +135,9 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     void dispatch_soon(std::int64_t runner_id, std::size_t submitted = 0);
     void settle_soon();
     void settle();
-    void start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing);
+    void start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing, Ended& ended);
+    bool store_end(std::int64_t operation_id, store::OperationStatus status, const store::OperationOutcome& outcome,
+                   std::int64_t now);
     void revalidate();
     void revoke(Session& session, const std::string& reason);
     void on_deadline();
@@ -301,20 +312,17 @@ bool TunnelHub::State::complete(Session& session, tunnel::Message& message) {
     if (session.oversized.erase(message.id) != 0) {
         // Already failed as too big; the rest of its answer is moot.
     } else if (message.streamed && !message.error) {
-        store::OperationOutcome outcome;
         if (!nlohmann::json::accept(streamed)) {
-            outcome.error_code = code::protocol_error;
-            outcome.error_message = "the runner's streamed result is not valid JSON";
-            answered(operation_id, store::OperationStatus::failed, std::move(outcome));
+            answered(operation_id, store::OperationStatus::failed,
+                     failure(code::protocol_error, "the runner's streamed result is not valid JSON"));
         } else {
+            store::OperationOutcome outcome;
             outcome.result = std::move(streamed);
             answered(operation_id, store::OperationStatus::succeeded, std::move(outcome));
         }
     } else if (message.error) {
-        store::OperationOutcome outcome;
-        outcome.error_code = message.error->code;
-        outcome.error_message = std::move(message.error->message);
-        answered(operation_id, status_for(message.error->code), std::move(outcome));
+        answered(operation_id, status_for(message.error->code),
+                 failure(message.error->code, std::move(message.error->message)));
     } else {
         store::OperationOutcome outcome;
         outcome.result = message.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -359,28 +367,33 @@ void TunnelHub::State::settle() {
         return;
     }
     std::int64_t now = now_ms();
+    Ended ended;
     for (const Answer& answer : received) {
-        auto finished = store::finish_operation(database, answer.operation_id, answer.status, answer.outcome, now);
-        if (!finished) {
-            logger.error("cannot store an answer", {{"error", finished.error().message}});
-        } else if (finished.value()) {
+        if (store_end(answer.operation_id, answer.status, answer.outcome, now)) {
             ended.emplace_back(answer.operation_id, answer.status);
         }
     }
     std::vector<Outgoing> outgoing;
-    for (const auto& [runner_id, submitted] : runners) start_queued(runner_id, outgoing);
+    for (const auto& [runner_id, submitted] : runners) start_queued(runner_id, outgoing, ended);
     if (auto committed = transaction.value().commit(); !committed) {
         logger.error("cannot store the runners' answers", {{"error", committed.error().message},
                                                            {"answers", received.size()}});
         for (const Outgoing& request : outgoing) request.session->in_flight.erase(request.public_id);
-        ended.clear();
         return;
     }
     for (Outgoing& request : outgoing) request.session->channel->send(std::move(request.request));
-    auto told = std::exchange(ended, {});
     if (settings.on_finished) {
-        for (const auto& [operation_id, status] : told) settings.on_finished(operation_id, status);
+        for (const auto& [operation_id, status] : ended) settings.on_finished(operation_id, status);
     }
+}
+
+// Whether the operation ended now (false: it had ended already, or the
+// store failed, which is logged).
+bool TunnelHub::State::store_end(std::int64_t operation_id, store::OperationStatus status,
+                                 const store::OperationOutcome& outcome, std::int64_t now) {
+    auto finished = store::finish_operation(database, operation_id, status, outcome, now);
+    if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
+    return finished && finished.value();
 }
 
 // A piece of a streamed result: only for a request in flight, and within
@@ -413,12 +426,9 @@ bool TunnelHub::State::receive_chunk(Session& session, std::string_view frame) {
 
 void TunnelHub::State::finish(std::int64_t operation_id, store::OperationStatus status, std::string_view error_code,
                               std::string message) {
-    store::OperationOutcome outcome;
-    outcome.error_code = std::string(error_code);
-    outcome.error_message = std::move(message);
-    auto finished = store::finish_operation(database, operation_id, status, outcome, now_ms());
-    if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
-    if (finished && finished.value() && settings.on_finished) settings.on_finished(operation_id, status);
+    if (store_end(operation_id, status, failure(error_code, std::move(message)), now_ms()) && settings.on_finished) {
+        settings.on_finished(operation_id, status);
+    }
 }
 
 // Malformed input closes only this tunnel, with the reason logged and sent.
@@ -452,7 +462,7 @@ void TunnelHub::State::end(Session& session) {
 
 // Within settle's transaction: marks queued operations running on the
 // tunnels with free slots (least loaded first) and prepares their requests.
-void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing) {
+void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing, Ended& ended) {
     auto pool = sessions.find(runner_id);
     if (pool == sessions.end()) return;
     std::size_t free = 0;
@@ -480,13 +490,12 @@ void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing
                                                           operation.connection,
                                                           std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
         if (request.size() > target->max_message_bytes) {
-            store::OperationOutcome outcome;
-            outcome.error_code = std::string(code::message_too_big);
-            outcome.error_message = "the request is " + std::to_string(request.size()) +
-                                    " bytes; the tunnel carries at most " + std::to_string(target->max_message_bytes);
-            auto finished = store::finish_operation(database, operation.id, store::OperationStatus::failed, outcome, now);
-            if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
-            if (finished && finished.value()) ended.emplace_back(operation.id, store::OperationStatus::failed);
+            auto outcome = failure(code::message_too_big, "the request is " + std::to_string(request.size()) +
+                                                              " bytes; the tunnel carries at most " +
+                                                              std::to_string(target->max_message_bytes));
+            if (store_end(operation.id, store::OperationStatus::failed, outcome, now)) {
+                ended.emplace_back(operation.id, store::OperationStatus::failed);
+            }
             continue;
         }
         target->in_flight.emplace(operation.public_id, operation.id);
