@@ -7,6 +7,7 @@
 #include <climits>
 #include <memory>
 
+#include "tether/core/text.h"
 #include "tether/crypto/hash.h"
 #include "tether/crypto/random.h"
 
@@ -68,12 +69,6 @@ Error not_sealed(const std::string& why) { return {ErrorKind::invalid_argument, 
 }  // namespace
 
 Result<Secret> parse_master_key(std::string_view hex) {
-    auto digit = [](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
     while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.remove_suffix(1);
     if (hex.size() != 2 * master_key_bytes) {
         return Error{ErrorKind::invalid_argument,
@@ -81,7 +76,7 @@ Result<Secret> parse_master_key(std::string_view hex) {
     }
     std::string key(master_key_bytes, '\0');
     for (std::size_t i = 0; i < master_key_bytes; ++i) {
-        int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
+        int high = text::hex_digit(hex[2 * i]), low = text::hex_digit(hex[2 * i + 1]);
         if (high < 0 || low < 0) {
             OPENSSL_cleanse(key.data(), key.size());
             return Error{ErrorKind::invalid_argument, "the master key holds a character that is not hex"};

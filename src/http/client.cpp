@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
+#include "tether/core/text.h"
 #include "tether/http/proxy_connect.h"
 #include "tether/pki/tls.h"
 
@@ -58,9 +59,7 @@ asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& reques
     Response response;
     response.status = answer.result_int();
     for (const auto& field : answer) {
-        std::string name = to_string(field.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        response.headers[name] = to_string(field.value());
+        response.headers[text::ascii_lower(to_string(field.name_string()))] = to_string(field.value());
     }
     response.body = answer.body();
     co_return response;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "tether/core/text.h"
 #include "tether/http/proxy.h"
 
 // NO_PROXY matching, by the rules in proxy.h.
@@ -57,9 +58,7 @@ std::string_view trim(std::string_view text) {
 std::string normalise_host(std::string_view host) {
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-    std::string out(host);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+    return text::ascii_lower(host);
 }
 
 std::optional<unsigned> parse_number(std::string_view digits, unsigned max) {

@@ -7,6 +7,8 @@
 #include <tuple>
 #include <utility>
 
+#include "tether/core/text.h"
+
 namespace tether::http {
 namespace {
 
@@ -14,12 +16,6 @@ std::string_view trim(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
     return text;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 // The first of two variables that is set and not empty, and its name.
@@ -38,29 +34,6 @@ bool is_scheme(std::string_view text) {
     return true;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Appends the percent-decoded `text` to `out`; false on a bad escape.
-bool append_decoded(std::string& out, std::string_view text) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out.push_back(text[i]);
-            continue;
-        }
-        int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-        int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-        if (high < 0 || low < 0) return false;
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-    }
-    return true;
-}
-
 Error invalid(const std::string& variable, const std::string& reason) {
     return {ErrorKind::invalid_argument, variable + " is not a usable proxy URL: " + reason};
 }
@@ -72,10 +45,10 @@ Result<Secret> decode_credentials(std::string_view userinfo, const std::string& 
     std::string_view password = colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1);
     std::string joined;
     joined.reserve(userinfo.size() + 1);  // decoding only shrinks: no reallocation leaves a copy behind
-    bool decoded = append_decoded(joined, user);
+    bool decoded = text::append_percent_decoded(joined, user);
     bool user_has_colon = joined.find(':') != std::string::npos;
     joined.push_back(':');
-    decoded = decoded && append_decoded(joined, password);
+    decoded = decoded && text::append_percent_decoded(joined, password);
     Secret credentials(joined);
     wipe(joined);
     if (!decoded) {
@@ -89,7 +62,7 @@ Result<Proxy> parse_proxy(std::string_view text, const std::string& variable) {
     std::string_view rest = text;
     bool has_scheme = false;
     if (std::size_t end = text.find("://"); end != std::string_view::npos && is_scheme(text.substr(0, end))) {
-        std::string scheme = lower(text.substr(0, end));
+        std::string scheme = text::ascii_lower(text.substr(0, end));
         if (scheme == "https") {
             return invalid(variable, "https:// proxies (TLS to the proxy) are not supported; use http://host:port");
         }

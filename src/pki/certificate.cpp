@@ -1,6 +1,7 @@
 #include "tether/pki/certificate.h"
 
 #include "openssl.h"
+#include "tether/core/text.h"
 #include "tether/crypto/hash.h"
 
 #include <arpa/inet.h>
@@ -92,9 +93,7 @@ std::string Certificate::serial_hex() const {
         std::fputs("tether: fatal: out of memory reading a serial number\n", stderr);
         std::abort();
     }
-    std::string out = hex.get();
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+    return text::ascii_lower(hex.get());
 }
 
 std::string Certificate::fingerprint_sha256() const {

@@ -1,5 +1,7 @@
 #include "tether/runner/policy.h"
 
+#include "tether/core/text.h"
+
 #include <cctype>
 #include <charconv>
 
@@ -28,12 +30,6 @@ std::optional<EndpointPattern> split_endpoint(std::string_view pattern) {
         return EndpointPattern{pattern, std::nullopt};
     }
     return EndpointPattern{pattern.substr(0, colon), pattern.substr(colon + 1)};
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 bool any_matches(const std::vector<std::string>& patterns, std::string_view value) {
@@ -106,11 +102,11 @@ bool Policy::allows_auth_mode(std::string_view mode) const { return any_matches(
 bool Policy::allows_provider(std::string_view name) const { return any_matches(providers, name); }
 
 bool Policy::allows_endpoint(std::string_view host, std::uint16_t port) const {
-    std::string wanted_host = lower(host);
+    std::string wanted_host = text::ascii_lower(host);
     std::string wanted_port = std::to_string(port);
     for (const auto& pattern : endpoints) {
         auto parts = split_endpoint(pattern);
-        if (!parts || !matches_pattern(lower(parts->host), wanted_host)) continue;
+        if (!parts || !matches_pattern(text::ascii_lower(parts->host), wanted_host)) continue;
         if (!parts->port || matches_pattern(*parts->port, wanted_port)) return true;
     }
     return false;

@@ -18,6 +18,7 @@
 
 #include "bind_acceptor.h"
 #include "tether/core/log.h"
+#include "tether/core/text.h"
 #include "tether/crypto/random.h"
 
 namespace tether::server {
@@ -47,9 +48,7 @@ HttpRequest convert(const http::request<http::string_body>& in, std::string requ
     out.path = target.substr(0, question);
     out.query = question == std::string::npos ? "" : target.substr(question + 1);
     for (const auto& field : in) {
-        std::string name = to_string(field.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        auto [it, inserted] = out.headers.emplace(name, to_string(field.value()));
+        auto [it, inserted] = out.headers.emplace(text::ascii_lower(to_string(field.name_string())), to_string(field.value()));
         if (!inserted) it->second += ", " + to_string(field.value());
     }
     out.body = in.body();

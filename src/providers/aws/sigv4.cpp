@@ -6,6 +6,7 @@
 #include <array>
 #include <ctime>
 
+#include "tether/core/text.h"
 #include "tether/crypto/hash.h"
 
 namespace tether::providers::aws {
@@ -15,14 +16,6 @@ constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
 constexpr std::int64_t longest_presign_seconds = 7 * 24 * 3600;
 
 Error invalid(std::string message) { return {ErrorKind::invalid_argument, "cannot sign the request: " + std::move(message)}; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower_case(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = lower(c);
-    return out;
-}
 
 bool is_unreserved(unsigned char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -38,26 +31,10 @@ bool is_token(std::string_view name) {
     });
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-Result<std::string> percent_decode(std::string_view text) {
+Result<std::string> percent_decode(std::string_view query_part) {
     std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-        int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-        if (high < 0 || low < 0) return invalid("the query holds a '%' that does not start an escape: " + std::string(text));
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
+    if (!text::append_percent_decoded(out, query_part)) {
+        return invalid("the query holds a '%' that does not start an escape: " + std::string(query_part));
     }
     return out;
 }
@@ -147,7 +124,7 @@ Result<CanonicalHeaders> canonical_headers(const std::vector<Header>& headers) {
         if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
             return invalid("the value of header " + name + " holds a line break or NUL");
         }
-        std::string lower_name = lower_case(name);
+        std::string lower_name = text::ascii_lower(name);
         has_host = has_host || lower_name == "host";
         if (is_unsigned_header(lower_name)) continue;
         auto found = std::find_if(merged.begin(), merged.end(), [&](const auto& held) { return held.first == lower_name; });
@@ -205,7 +182,7 @@ Result<Done> check_scope(const RequestToSign& request, const Credentials& creden
     if (request.method.empty() || !is_token(request.method)) return invalid("'" + request.method + "' is not a method");
     if (!request.path.empty() && request.path.front() != '/') return invalid("the path must start with '/'");
     for (const auto& [name, value] : request.headers) {
-        std::string lower_name = lower_case(name);
+        std::string lower_name = text::ascii_lower(name);
         if (lower_name == "authorization" || lower_name == "x-amz-date" || lower_name == "x-amz-security-token") {
             return invalid("the request already has " + name + "; the signer sets it");
         }
