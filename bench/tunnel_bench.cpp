@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <iostream>
+#include <tuple>
 
 #include "dispatch.h"
 #include "identities.h"
@@ -52,21 +53,19 @@ int main(int argc, char** argv) {
         action = [&] { tls_echo(load_identities(files.data_dir, files.credentials), in_flight, count, payload, repeat); };
     });
 
-    auto* stream = app.add_subcommand("tls-stream", "bare OpenSSL stream");
-    add_files(*stream, files);
-    stream->add_option("--bytes", bytes)->required();
-    stream->add_option("--repeat", repeat);
-    stream->callback([&] {
-        action = [&] { tls_stream(load_identities(files.data_dir, files.credentials), bytes, repeat); };
-    });
-
-    auto* channel = app.add_subcommand("channel-stream", "the tunnel's WebSocket channel alone, streaming");
-    add_files(*channel, files);
-    channel->add_option("--bytes", bytes)->required();
-    channel->add_option("--repeat", repeat);
-    channel->callback([&] {
-        action = [&] { channel_stream(load_identities(files.data_dir, files.credentials), bytes, repeat); };
-    });
+    // The two streams of `bytes`: the bare reference and the tunnel's channel alone.
+    using Stream = void (*)(const Identities&, std::size_t, int);
+    for (auto [name, description, measure] :
+         {std::tuple<const char*, const char*, Stream>{"tls-stream", "bare OpenSSL stream", tls_stream},
+          {"channel-stream", "the tunnel's WebSocket channel alone, streaming", channel_stream}}) {
+        auto* stream = app.add_subcommand(name, description);
+        add_files(*stream, files);
+        stream->add_option("--bytes", bytes)->required();
+        stream->add_option("--repeat", repeat);
+        stream->callback([&, measure = measure] {
+            action = [&, measure] { measure(load_identities(files.data_dir, files.credentials), bytes, repeat); };
+        });
+    }
 
     auto* handshakes = app.add_subcommand("tls-handshakes", "bare OpenSSL mutual-TLS handshake loop");
     add_files(*handshakes, files);
