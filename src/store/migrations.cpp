@@ -136,12 +136,34 @@ CREATE INDEX tunnels_runner ON tunnels(runner_id);
 CREATE INDEX tunnels_instance ON tunnels(server_instance);
 )sql";
 
+// Connections. Inline credentials are an envelope record sealed under the
+// master key (crypto/envelope.h); the other auth modes hold none, and a
+// deleted connection keeps none.
+constexpr std::string_view schema_v3 = R"sql(
+CREATE TABLE connections (
+    id                 INTEGER PRIMARY KEY,
+    org_id             INTEGER NOT NULL REFERENCES orgs(id),
+    name               TEXT NOT NULL CHECK (name GLOB '[a-z0-9]*' AND length(name) <= 63),
+    provider           TEXT NOT NULL CHECK (length(provider) BETWEEN 1 AND 32),
+    auth_mode          TEXT NOT NULL CHECK (auth_mode IN ('inline', 'runner-delegated', 'cross-account')),
+    settings           TEXT NOT NULL,
+    sealed_credentials BLOB,
+    created_by         TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    deleted_at         INTEGER,
+    CHECK (sealed_credentials IS NULL OR (auth_mode = 'inline' AND deleted_at IS NULL)),
+    CHECK (auth_mode <> 'inline' OR deleted_at IS NOT NULL OR sealed_credentials IS NOT NULL)
+);
+CREATE UNIQUE INDEX connections_live_name ON connections(org_id, name) WHERE deleted_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {
         {1, "identities: orgs, service accounts, API keys, runners, certificates, settings, audit log", schema_v1},
         {2, "operations and live tunnels", schema_v2},
+        {3, "connections", schema_v3},
     };
     return all;
 }

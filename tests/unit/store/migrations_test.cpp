@@ -30,7 +30,7 @@ TEST_CASE("a new database migrates to the latest version with every table") {
     CHECK(version.value() == latest_schema_version());
     CHECK(schema_version(*temp.db).value() == latest_schema_version());
     for (const char* table : {"settings", "orgs", "service_accounts", "api_keys", "runners", "certificates", "audit_log",
-                              "operations", "tunnels"}) {
+                              "operations", "tunnels", "connections"}) {
         CHECK_MESSAGE(count(*temp.db, std::string("SELECT count(*) FROM sqlite_schema WHERE name = '") + table + "'") == 1,
                       table);
     }
