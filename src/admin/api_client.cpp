@@ -46,6 +46,7 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
     auto response = http::fetch(request);
     wipe(authorization);
     for (auto& [name, value] : request.headers) wipe(value);
+    wipe(request.body);  // may carry a connection's inline credentials
     if (!response) {
         return Error{response.error().kind, response.error().message + " (server " + config.server.to_string() + ")"};
     }

@@ -37,6 +37,7 @@ void add_command(CLI::App& root, cli::Action& action) {
     add(*admin, chosen, "whoami", "Show the service account, org and role of the API key in use", whoami);
     add_account_commands(*admin, chosen);
     add_runner_commands(*admin, chosen);
+    add_connection_commands(*admin, chosen);
     add_operation_commands(*admin, chosen);
 }
 

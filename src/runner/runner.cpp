@@ -86,7 +86,8 @@ int run(const RunnerConfig& config) {
                                 file.api_key.copy(),
                                 http::ProxyEnvironment::from(config::process_environment()),
                                 config.connect_timeout,
-                                {config.max_message_bytes, config.liveness_timeout}};
+                                // Requests may carry inline credentials: the read buffer is wiped after each.
+                                {config.max_message_bytes, config.liveness_timeout, true}};
     boost::asio::io_context io;
     auto dialer = tunnel::Dialer::create(io, std::move(options));
     if (!dialer) fail(ExitCode::config, "credentials file " + config.credentials.string() + ": " + dialer.error().message);

@@ -75,7 +75,9 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
             channel_->close(tunnel::close_code::protocol_error, "protocol error");
             break;
         }
-        if (!for_each_message(frame.value().data, [&](std::string_view text) { return handle(text, end); })) break;
+        bool go_on = for_each_message(frame.value().data, [&](std::string_view text) { return handle(text, end); });
+        wipe(frame.value().data);  // a request may have carried inline credentials
+        if (!go_on) break;
     }
     welcome_timer.cancel();
     drain_timer_.cancel();
@@ -171,6 +173,21 @@ void TunnelSession::on_request(tunnel::Message& request) {
         return refuse(request, code::permission_denied,
                       "this runner's policy does not allow connection " + *request.connection);
     }
+    if (request.connection_config) {
+        const providers::ConnectionConfig& config = *request.connection_config;
+        if (!policy.allows_provider(config.provider)) {
+            logger.warn("request refused by the runner policy",
+                        {{"request_id", request.id}, {"connection", config.name}, {"provider", config.provider}});
+            return refuse(request, code::permission_denied,
+                          "this runner's policy does not allow provider " + config.provider);
+        }
+        if (!policy.allows_auth_mode(config.auth_mode)) {
+            logger.warn("request refused by the runner policy",
+                        {{"request_id", request.id}, {"connection", config.name}, {"auth_mode", config.auth_mode}});
+            return refuse(request, code::permission_denied,
+                          "this runner's policy does not allow auth mode " + config.auth_mode);
+        }
+    }
     const ops::Handler* handler = services_.catalog.find(request.operation);
     if (handler == nullptr) {
         return refuse(request, code::unknown_operation, "this runner has no operation " + request.operation);
@@ -192,7 +209,10 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
     asio::co_spawn(
         io_,
         [self = shared_from_this(), id, flight, &handler, params = std::move(params)]() -> asio::awaitable<void> {
-            ops::OperationContext context{flight->wake, self->services_.facts};
+            // The connection (and its inline credentials) lives as long as
+            // the flight: wiped when the request is done.
+            const auto& connection = flight->request.connection_config;
+            ops::OperationContext context{flight->wake, self->services_.facts, connection ? &*connection : nullptr};
             Result<json> outcome = co_await handler(params, context);
             self->answer(id, flight, std::move(outcome));
         },

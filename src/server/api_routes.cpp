@@ -3,6 +3,7 @@
 #include "account_routes.h"
 #include "api_support.h"
 #include "audit_routes.h"
+#include "connection_routes.h"
 #include "operation_routes.h"
 #include "org_routes.h"
 #include "runner_routes.h"
@@ -24,6 +25,7 @@ void add_api_routes(Router& router, const ApiContext& context) {
     add_runner_routes(router, context);
     add_org_routes(router, context);
     add_operation_routes(router, context);
+    add_connection_routes(router, context);
 }
 
 }  // namespace tether::server

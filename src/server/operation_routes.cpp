@@ -5,6 +5,7 @@
 #include "api_support.h"
 #include "tether/core/duration.h"
 #include "tether/ops/catalog.h"
+#include "tether/store/connections.h"
 #include "tether/store/operations.h"
 #include "tether/store/runners.h"
 
@@ -87,6 +88,10 @@ Result<store::NewOperation> new_operation(const store::Database& database, const
     if (!connection) return connection.error();
     if (connection.value()) {
         if (auto valid = api::check_name("connection", *connection.value()); !valid) return valid.error();
+        // Named now so that a typo fails the submission; resolved again
+        // when the request goes out.
+        auto found = store::find_connection(database, call.org.id, *connection.value());
+        if (!found) return found.error();
     }
     auto idempotency_key = optional_text(body, "idempotency_key", longest_idempotency_key);
     if (!idempotency_key) return idempotency_key.error();

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "tether/core/log.h"
+#include "tether/crypto/envelope.h"
 #include "tether/crypto/secret_file.h"
 #include "tether/pki/authority.h"
 #include "tether/pki/certificate.h"
@@ -59,6 +60,16 @@ pki::CertificateAuthority load_authority(const DataDir& data) {
             loaded(pki::Certificate::from_pem(certificate_pem.reveal()), data.ca_certificate())};
 }
 
+// The key that seals inline connection credentials. Like ssh with a
+// private key, the server refuses one that others can read.
+Secret load_master_key(const DataDir& data) {
+    if (auto mode = crypto::check_private_mode(data.master_key()); !mode) {
+        fail(ExitCode::config, "cannot use " + data.master_key().string() + ": " + mode.error().message);
+    }
+    auto text = loaded(crypto::read_private_file(data.master_key(), 4096), data.master_key());
+    return loaded(crypto::parse_master_key(text.reveal()), data.master_key());
+}
+
 std::string setting(const store::Database& database, std::string_view key) {
     auto value = store::get_setting(database, key);
     if (!value) fail(ExitCode::config, "the database lacks setting '" + std::string(key) + "': " + value.error().message);
@@ -102,6 +113,7 @@ int run(const ServerConfig& config) {
     }
 
     pki::CertificateAuthority ca = load_authority(data);
+    Secret master_key = load_master_key(data);
     std::string hostname = setting(database.value(), "hostname");
     std::string trust_domain = setting(database.value(), "trust_domain");
 
@@ -112,6 +124,7 @@ int run(const ServerConfig& config) {
     hub_settings.limits = {config.max_message_bytes, config.liveness_timeout};
     hub_settings.max_in_flight = config.max_in_flight;
     hub_settings.max_result_bytes = config.max_result_bytes;
+    hub_settings.master_key = &master_key;
     TunnelHub hub(io, database.value(), hub_settings);
     TunnelListener tunnel_listener(io, server_tls(data, &ca.certificate), hub);
 
@@ -126,7 +139,8 @@ int run(const ServerConfig& config) {
                            config.public_tunnel_address.empty()
                                ? HostPort{hostname, config.advertised_tunnel_port()}.to_string()
                                : config.public_tunnel_address,
-                           config.runner_certificate_lifetime};
+                           config.runner_certificate_lifetime,
+                           master_key};
 
     bool stopping = false;  // io runs on this thread only: no lock needed
     Router router;

@@ -1,5 +1,8 @@
 #include "tunnel_hub.h"
 
+#include "connection_material.h"
+#include "tether/store/connections.h"
+
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -88,6 +91,16 @@ struct Outgoing {
     std::shared_ptr<Session> session;
     std::string public_id;
     std::string request;
+    bool sensitive = false;  // holds inline credentials: wiped if never sent
+
+    Outgoing(std::shared_ptr<Session> session_, std::string public_id_, std::string request_, bool sensitive_)
+        : session(std::move(session_)), public_id(std::move(public_id_)), request(std::move(request_)),
+          sensitive(sensitive_) {}
+    Outgoing(Outgoing&&) = default;
+    Outgoing& operator=(Outgoing&&) = default;
+    ~Outgoing() {
+        if (sensitive) wipe(request);
+    }
 };
 
 // Calls `each` for every newline-separated message of a text frame.
@@ -136,6 +149,7 @@ struct TunnelHub::State : std::enable_shared_from_this<State> {
     void settle_soon();
     void settle();
     void start_queued(std::int64_t runner_id, std::vector<Outgoing>& outgoing, Ended& ended);
+    Result<Secret> resolve_connection(const store::Operation& operation);
     bool store_end(std::int64_t operation_id, store::OperationStatus status, const store::OperationOutcome& outcome,
                    std::int64_t now);
     void revalidate();
@@ -381,7 +395,13 @@ void TunnelHub::State::settle() {
         for (const Outgoing& request : outgoing) request.session->in_flight.erase(request.public_id);
         return;
     }
-    for (Outgoing& request : outgoing) request.session->channel->send(std::move(request.request));
+    for (Outgoing& request : outgoing) {
+        if (request.sensitive) {
+            request.session->channel->send_sensitive(std::move(request.request));
+        } else {
+            request.session->channel->send(std::move(request.request));
+        }
+    }
     if (settings.on_finished) {
         for (const auto& [operation_id, status] : ended) settings.on_finished(operation_id, status);
     }
@@ -486,11 +506,25 @@ void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing
             return;
         }
         if (!started.value()) continue;
+        Secret connection_config;
+        if (operation.connection) {
+            auto resolved = resolve_connection(operation);
+            if (!resolved) {
+                auto outcome = failure(tunnel::error_code_for(resolved.error().kind), resolved.error().message);
+                if (store_end(operation.id, store::OperationStatus::failed, outcome, now)) {
+                    ended.emplace_back(operation.id, store::OperationStatus::failed);
+                }
+                continue;
+            }
+            connection_config = std::move(resolved).value();
+        }
         std::string request = tunnel::request_message_raw(operation.public_id, operation.type, operation.params,
                                                           operation.connection,
-                                                          std::max<std::int64_t>(operation.deadline_at_ms - now, 1));
-        if (request.size() > target->max_message_bytes) {
-            auto outcome = failure(code::message_too_big, "the request is " + std::to_string(request.size()) +
+                                                          std::max<std::int64_t>(operation.deadline_at_ms - now, 1),
+                                                          connection_config.reveal());
+        Outgoing next(target, operation.public_id, std::move(request), !connection_config.empty());
+        if (next.request.size() > target->max_message_bytes) {
+            auto outcome = failure(code::message_too_big, "the request is " + std::to_string(next.request.size()) +
                                                               " bytes; the tunnel carries at most " +
                                                               std::to_string(target->max_message_bytes));
             if (store_end(operation.id, store::OperationStatus::failed, outcome, now)) {
@@ -499,8 +533,21 @@ void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing
             continue;
         }
         target->in_flight.emplace(operation.public_id, operation.id);
-        outgoing.push_back({target, operation.public_id, std::move(request)});
+        outgoing.push_back(std::move(next));
     }
+}
+
+// What the runner gets for the connection an operation names: read when
+// the request goes out, so that a change or a deletion since the
+// submission applies to what runs.
+Result<Secret> TunnelHub::State::resolve_connection(const store::Operation& operation) {
+    auto connection = store::find_connection(database, operation.org_id, *operation.connection);
+    if (!connection) {
+        if (connection.error().kind != ErrorKind::not_found) return connection.error();
+        return Error{ErrorKind::failed_precondition,
+                     "connection " + *operation.connection + " was deleted after the operation was submitted"};
+    }
+    return connection_config_json(connection.value(), settings.master_key);
 }
 
 Session* TunnelHub::State::holder_of(std::int64_t runner_id, const std::string& operation_id) {

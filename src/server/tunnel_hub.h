@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tether/core/secret.h"
 #include "tether/pki/certificate.h"
 #include "tether/server/runner_tunnels.h"
 #include "tether/store/database.h"
@@ -34,6 +35,9 @@ struct HubSettings {
     // Told when a runner's answer (or the hub itself) ends an operation;
     // for waiters and benchmarks. Runs on the io_context thread.
     std::function<void(std::int64_t operation_id, store::OperationStatus status)> on_finished;
+    // Opens inline connection credentials for the requests that use them;
+    // without it such operations fail.
+    const Secret* master_key = nullptr;
 };
 
 class TunnelHub final : public RunnerTunnels {

@@ -149,6 +149,37 @@ Result<Done> parse_welcome(const json& object, Message& out) {
     return Done{};
 }
 
+// {"provider", "auth_mode", "settings": {strings}, "credentials": text}:
+// the credentials move into a Secret and the JSON's copy is wiped.
+Result<providers::ConnectionConfig> parse_connection_config(json& object, const std::string& name) {
+    auto wrong = [](std::string what) {
+        return Error{ErrorKind::invalid_argument, "request connection_config " + what};
+    };
+    if (!object.is_object()) return wrong("must be an object");
+    providers::ConnectionConfig config;
+    config.name = name;
+    for (auto& [key, value] : object.items()) {
+        if (key == "provider" || key == "auth_mode") {
+            if (!value.is_string() || value.get_ref<const std::string&>().empty()) return wrong(key + " must be a string");
+            (key == "provider" ? config.provider : config.auth_mode) = value.get<std::string>();
+        } else if (key == "settings") {
+            if (!value.is_object()) return wrong("settings must be an object");
+            for (const auto& [setting, text] : value.items()) {
+                if (!text.is_string()) return wrong("setting " + setting.substr(0, 64) + " must be a string");
+            }
+            config.settings = std::move(value);
+        } else if (key == "credentials") {
+            if (!value.is_string()) return wrong("credentials must be a string");
+            config.inline_credentials = Secret(value.get_ref<const std::string&>());
+            providers::wipe_json(value);
+        } else {
+            return wrong("has an unknown member '" + key.substr(0, 64) + "'");
+        }
+    }
+    if (config.provider.empty() || config.auth_mode.empty()) return wrong("needs provider and auth_mode");
+    return config;
+}
+
 Result<Done> parse_request(json& object, Message& out) {
     Fields fields(object, MessageType::request);
     auto id = fields.request_id();
@@ -172,6 +203,16 @@ Result<Done> parse_request(json& object, Message& out) {
     if (connection != object.end() && !connection->is_null()) {
         if (!connection->is_string()) return fields.wrong("connection", "a string or null");
         out.connection = connection->get<std::string>();
+    }
+    auto config = object.find("connection_config");
+    bool has_config = config != object.end() && !config->is_null();
+    if (has_config != out.connection.has_value()) {
+        return malformed("request must carry connection_config exactly when it names a connection");
+    }
+    if (has_config) {
+        auto parsed = parse_connection_config(*config, *out.connection);
+        if (!parsed) return parsed.error();
+        out.connection_config = std::move(parsed).value();
     }
     auto timeout = fields.integer("timeout_ms", -1);
     if (!timeout) return timeout.error();
@@ -302,17 +343,20 @@ std::string welcome_message(const Welcome& welcome) {
 }
 
 std::string request_message(std::string_view id, std::string_view operation, const json& params,
-                            const std::optional<std::string>& connection, std::int64_t timeout_ms) {
+                            const std::optional<std::string>& connection, std::int64_t timeout_ms,
+                            const json& connection_config) {
     json message{{"type", "request"}, {"id", id}, {"operation", operation}, {"params", params},
                  {"timeout_ms", timeout_ms}};
     if (connection) message["connection"] = *connection;
+    if (!connection_config.is_null()) message["connection_config"] = connection_config;
     return message.dump();
 }
 
 std::string request_message_raw(std::string_view id, std::string_view operation, std::string_view params_json,
-                                const std::optional<std::string>& connection, std::int64_t timeout_ms) {
+                                const std::optional<std::string>& connection, std::int64_t timeout_ms,
+                                std::string_view connection_config_json) {
     std::string message;
-    message.reserve(params_json.size() + 160);
+    message.reserve(params_json.size() + connection_config_json.size() + 180);
     message += R"({"type":"request","id":)";
     log::append_json_string(message, id);
     message += R"(,"operation":)";
@@ -320,6 +364,10 @@ std::string request_message_raw(std::string_view id, std::string_view operation,
     if (connection) {
         message += R"(,"connection":)";
         log::append_json_string(message, *connection);
+    }
+    if (!connection_config_json.empty()) {
+        message += R"(,"connection_config":)";
+        message += connection_config_json;
     }
     message += R"(,"timeout_ms":)";
     message += std::to_string(timeout_ms);

@@ -1,5 +1,6 @@
 #include "tether/tunnel/websocket_channel.h"
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +11,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+
+#include "tether/core/secret.h"
 
 namespace tether::tunnel {
 namespace asio = boost::asio;
@@ -44,6 +47,7 @@ public:
         co_await ws_.async_read(buffer_, asio::redirect_error(use_awaitable, ec));
         if (ec) co_return describe(ec);
         Frame frame{!ws_.got_text(), beast::buffers_to_string(buffer_.data())};
+        if (limits_.wipe_received) OPENSSL_cleanse(buffer_.data().data(), buffer_.size());
         buffer_.consume(buffer_.size());
         if (buffer_.capacity() > kept_buffer_bytes) buffer_.shrink_to_fit();
         co_return frame;
@@ -51,6 +55,7 @@ public:
 
     void send(std::string text) override { enqueue(Frame{false, std::move(text)}); }
     void send_binary(std::string data) override { enqueue(Frame{true, std::move(data)}); }
+    void send_sensitive(std::string text) override { enqueue(Frame{false, std::move(text), true}); }
 
     void close(std::uint16_t code, std::string reason) override {
         if (close_requested_) return;
@@ -80,8 +85,8 @@ private:
         Frame frame = std::move(queue_.front());
         queue_.pop_front();
         queued_bytes_ -= frame.data.size();
-        if (frame.binary) return frame;
-        while (!queue_.empty() && !queue_.front().binary &&
+        if (frame.binary || frame.sensitive) return frame;  // a sensitive one is never copied into a batch
+        while (!queue_.empty() && !queue_.front().binary && !queue_.front().sensitive &&
                frame.data.size() + 1 + queue_.front().data.size() <= batch_bytes) {
             frame.data += '\n';
             frame.data += queue_.front().data;
@@ -97,6 +102,7 @@ private:
             Frame frame = next_batch();
             ws_.binary(frame.binary);
             co_await ws_.async_write(asio::buffer(frame.data), asio::redirect_error(use_awaitable, ec));
+            if (frame.sensitive) wipe(frame.data);
             if (ec) fail_writes();
         }
         if (close_requested_ && !close_sent_ && !failed_ && ws_.is_open()) {
@@ -111,6 +117,9 @@ private:
 
     void fail_writes() {
         failed_ = true;
+        for (Frame& frame : queue_) {
+            if (frame.sensitive) wipe(frame.data);
+        }
         queue_.clear();
         queued_bytes_ = 0;
         beast::get_lowest_layer(ws_).close();  // the pending read ends too

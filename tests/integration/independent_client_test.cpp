@@ -221,3 +221,43 @@ TEST_CASE("a runner-initiated request id used twice gets unknown_operation, then
     CHECK(log_entries(server, "protocol violation; closing the tunnel").empty());
     check_still_serving(server, credentials);
 }
+
+TEST_CASE("a request naming a connection carries its settings and, for inline, the credentials opened by the server") {
+    RunningServer server;
+    auto credentials = make_credentials(server, "py-edge", server.dir / "py-edge");
+    const std::string aws = R"({"access_key_id":"AKIAPYTEST","secret_access_key":"py-secret-0123456789"})";
+    write_file(server.dir / "aws.json", aws, 0600);
+    REQUIRE(server.admin({"connection", "create", "aws-inline", "--provider", "aws", "--auth-mode", "inline", "--set",
+                          "region=eu-central-1", "--credentials-file", (server.dir / "aws.json").string()})
+                .exit_code == 0);
+    REQUIRE(server.admin({"connection", "create", "aws-role", "--provider", "aws", "--auth-mode", "cross-account", "--set",
+                          "role_arn=arn:aws:iam::123456789012:role/Deploy"})
+                .exit_code == 0);
+
+    struct Case {
+        std::string connection;
+        json config;
+    };
+    for (const Case& expected : std::vector<Case>{
+             {"aws-inline",
+              {{"provider", "aws"}, {"auth_mode", "inline"}, {"settings", {{"region", "eu-central-1"}}}, {"credentials", aws}}},
+             {"aws-role",
+              {{"provider", "aws"},
+               {"auth_mode", "cross-account"},
+               {"settings", {{"role_arn", "arn:aws:iam::123456789012:role/Deploy"}}}}},
+         }) {
+        // Queued first; the client, playing the runner, gets it on connect.
+        json submitted = server.call("POST", "/v1/operations",
+                                     {{"runner", "py-edge"}, {"type", "system.echo"}, {"connection", expected.connection}},
+                                     201);
+        json report = play(server, credentials, "answer_first_request");
+        REQUIRE(report["messages"].size() == 1);
+        const json& request = report["messages"][0];
+        CHECK(request["type"] == "request");
+        CHECK(request["id"] == submitted["id"]);
+        CHECK(request["connection"] == expected.connection);
+        CHECK(request["connection_config"] == expected.config);
+    }
+    // Sent to the runner, and nowhere else.
+    CHECK(server.process->err().find("py-secret-0123456789") == std::string::npos);
+}

@@ -169,6 +169,15 @@ async def play(scenario, ws, report):
         await send_then_watch(ws, report, '{"type":"response",')
     elif scenario == "unknown_type":
         await send_then_watch(ws, report, '{"type":"teleport","id":"x"}')
+    elif scenario == "answer_first_request":
+        # Plays a runner for one request: records it as it arrived (with
+        # whatever the server resolved into it) and refuses it.
+        if await receive_until_closed(ws, report, wanted=1):
+            return
+        if report["messages"] and report["messages"][0].get("type") == "request":
+            await ws.send(json.dumps({"type": "response", "id": report["messages"][0]["id"],
+                                      "error": {"code": "unavailable", "message": "the python client only looks"}}))
+        await close_ourselves(ws, report)
     elif scenario == "reused_request_id":
         await ws.send(request("r1"))
         await ws.send(request("r1"))
@@ -234,7 +243,7 @@ def main():
     parser.add_argument("--endpoint", help="HOST:PORT of the tunnel listener (default: the file's tunnel_endpoint)")
     parser.add_argument("--scenario", required=True,
                         choices=["handshake", "binary_garbage", "oversize", "bad_json", "unknown_type",
-                                 "reused_request_id", "no_hello", "wrong_key"])
+                                 "reused_request_id", "no_hello", "wrong_key", "answer_first_request"])
     parser.add_argument("--server-name", help="the name to verify the server's certificate against")
     args = parser.parse_args()
     with open(args.credentials, encoding="utf-8") as file:

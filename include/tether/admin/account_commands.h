@@ -19,6 +19,9 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
 // Adds `runner …`.
 void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 
+// Adds `connection …`.
+void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
+
 // Adds `op …`.
 void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 

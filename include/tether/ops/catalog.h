@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tether/core/error.h"
+#include "tether/providers/connection.h"
 
 // The operations a runner executes: a fixed catalog of named handlers,
 // registered explicitly (a static binary may never run an archive's static
@@ -36,6 +37,9 @@ struct OperationContext {
     // handler that waits does so on this timer and stops when it fires early.
     boost::asio::steady_timer& wake;
     const RunnerFacts& facts;
+    // The connection the request names, as the server resolved it; nullptr
+    // when it names none.
+    const providers::ConnectionConfig* connection = nullptr;
 };
 
 using Handler = std::function<boost::asio::awaitable<Result<nlohmann::json>>(const nlohmann::json& params,

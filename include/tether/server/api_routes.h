@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "tether/core/secret.h"
 #include "tether/pki/authority.h"
 #include "tether/server/router.h"
 #include "tether/server/runner_tunnels.h"
@@ -21,6 +22,7 @@ struct ApiContext {
     std::string api_endpoint;     // written into credentials files
     std::string tunnel_endpoint;  // likewise
     std::chrono::seconds runner_certificate_lifetime;
+    const Secret& master_key;  // seals inline connection credentials
 };
 
 // The /v1 routes, each behind authentication and a role.

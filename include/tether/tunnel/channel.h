@@ -19,6 +19,7 @@ namespace tether::tunnel {
 struct Frame {
     bool binary = false;
     std::string data;
+    bool sensitive = false;  // holds credentials: sent alone and wiped once written
 };
 
 // WebSocket close codes the tunnel uses (RFC 6455 §7.4).
@@ -34,6 +35,9 @@ struct ChannelLimits {
     std::size_t max_message_bytes = 16 * 1024 * 1024;
     // A peer silent this long is gone: a ping goes out halfway through.
     std::chrono::milliseconds liveness_timeout{30'000};
+    // Wipe the read buffer after each message: on the runner, requests may
+    // carry inline credentials.
+    bool wipe_received = false;
 };
 
 class Channel {
@@ -52,6 +56,9 @@ public:
     // (docs/protocol.md), so a burst costs one TLS record, not one each.
     virtual void send(std::string text) = 0;
     virtual void send_binary(std::string data) = 0;
+    // A text message that holds credentials: it goes out in a frame of its
+    // own and its bytes are wiped once written (or once the channel fails).
+    virtual void send_sensitive(std::string text) = 0;
 
     // Sends the queued frames, then a WebSocket close; receive() ends.
     virtual void close(std::uint16_t code, std::string reason) = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tether/core/error.h"
+#include "tether/providers/connection.h"
 
 // The messages of the tunnel (docs/protocol.md): JSON objects in WebSocket
 // text frames, multiplexed by request id, plus binary `chunk` frames for
@@ -81,7 +82,11 @@ struct Message {
     std::string id;                       // request, response, cancel
     std::string operation;                // request
     nlohmann::json params;                // request: always an object
-    std::optional<std::string> connection;
+    std::optional<std::string> connection;   // request: the connection's name
+    // request: what the server resolved the connection to (always there
+    // when `connection` is): provider, auth mode, settings and, for inline,
+    // the credentials, held as a Secret.
+    std::optional<providers::ConnectionConfig> connection_config;
     std::optional<std::int64_t> timeout_ms;  // request: time left to its deadline
     nlohmann::json result;                   // response that succeeded
     std::optional<ErrorBody> error;          // response that failed; close
@@ -97,11 +102,14 @@ Result<Message> parse_message(std::string_view text);
 std::string hello_message(const Hello& hello);
 std::string welcome_message(const Welcome& welcome);
 std::string request_message(std::string_view id, std::string_view operation, const nlohmann::json& params,
-                            const std::optional<std::string>& connection, std::int64_t timeout_ms);
+                            const std::optional<std::string>& connection, std::int64_t timeout_ms,
+                            const nlohmann::json& connection_config = nullptr);
 // The same from params already serialized as a JSON object (as the store
-// keeps them): no parse and dump on the dispatch path.
+// keeps them): no parse and dump on the dispatch path. `connection_config`
+// is the resolved connection as a JSON object, or empty.
 std::string request_message_raw(std::string_view id, std::string_view operation, std::string_view params_json,
-                                const std::optional<std::string>& connection, std::int64_t timeout_ms);
+                                const std::optional<std::string>& connection, std::int64_t timeout_ms,
+                                std::string_view connection_config_json = {});
 std::string result_message(std::string_view id, const nlohmann::json& result, bool streamed = false);
 // A result already serialized as JSON text.
 std::string result_message_raw(std::string_view id, std::string_view result_json);

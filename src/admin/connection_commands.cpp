@@ -1,0 +1,168 @@
+// tether admin connection …
+#include <openssl/crypto.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <iterator>
+
+#include "tether/admin/account_commands.h"
+#include "tether/admin/api_client.h"
+#include "tether/admin/output.h"
+#include "tether/core/error.h"
+#include "tether/crypto/secret_file.h"
+
+namespace tether::admin {
+namespace {
+
+constexpr std::size_t longest_credentials_file = 1 << 20;
+
+struct ConnectionArgs {
+    std::string name;
+    std::string provider;
+    std::string auth_mode;
+    std::vector<std::string> settings;  // key=value or key=@FILE
+    std::string credentials_file;       // "-": standard input
+};
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+    auto text = crypto::read_private_file(path, 64 * 1024);
+    if (!text) fail(ExitCode::usage, "cannot read " + what + " " + path + ": " + text.error().message);
+    return std::string(text.value().reveal());
+}
+
+nlohmann::json settings_json(const std::vector<std::string>& pairs) {
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& pair : pairs) {
+        std::size_t equals = pair.find('=');
+        if (equals == std::string::npos || equals == 0) {
+            fail(ExitCode::usage, "--set takes key=value or key=@FILE, not '" + pair.substr(0, 80) + "'");
+        }
+        std::string key = pair.substr(0, equals);
+        if (settings.contains(key)) fail(ExitCode::usage, "--set " + key + " is given twice");
+        std::string value = pair.substr(equals + 1);
+        if (value.starts_with('@')) value = read_text_file(value.substr(1), "the value of setting " + key + " from");
+        settings[key] = value;
+    }
+    return settings;
+}
+
+// The credentials file, never an argument: argv is visible to every user
+// of the machine.
+Secret read_credentials(const std::string& path) {
+    if (path != "-") {
+        auto text = crypto::read_private_file(path, longest_credentials_file);
+        if (!text) fail(ExitCode::usage, "cannot read credentials file " + path + ": " + text.error().message);
+        if (auto mode = crypto::check_private_mode(path); !mode) {
+            std::cerr << "warning: " << mode.error().message << "\n";
+        }
+        return std::move(text).value();
+    }
+    std::string text;
+    char buffer[4096];
+    while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+        text.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+        if (text.size() > longest_credentials_file) {
+            wipe(text);
+            fail(ExitCode::usage, "the credentials on standard input exceed 1 MiB");
+        }
+    }
+    OPENSSL_cleanse(buffer, sizeof buffer);
+    Secret secret(text);
+    wipe(text);
+    return secret;
+}
+
+std::vector<std::pair<std::string, std::string>> connection_rows(const nlohmann::json& connection) {
+    std::vector<std::pair<std::string, std::string>> rows = {
+        {"name", connection.value("name", "")},
+        {"provider", connection.value("provider", "")},
+        {"auth mode", connection.value("auth_mode", "")},
+        {"inline credentials", connection.value("inline_credentials", "")},
+    };
+    const nlohmann::json settings = connection.value("settings", nlohmann::json::object());
+    for (const auto& [key, value] : settings.items()) {
+        std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+        // A CA bundle is long: its first line says enough here.
+        if (std::size_t newline = text.find('\n'); newline != std::string::npos) text = text.substr(0, newline) + " …";
+        rows.emplace_back("setting " + key, text);
+    }
+    rows.emplace_back("created by", connection.value("created_by", ""));
+    rows.emplace_back("created at", cell_text("created_at", connection.value("created_at", nlohmann::json())));
+    return rows;
+}
+
+}  // namespace
+
+void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen) {
+    auto on = [chosen](CLI::App* command, AdminCommand run) { command->callback([chosen, run] { *chosen = run; }); };
+    CLI::App* connections = admin.add_subcommand("connection", "Connections: where operations act and with which credentials");
+    connections->require_subcommand(1);
+    auto args = std::make_shared<ConnectionArgs>();
+
+    CLI::App* create = connections->add_subcommand("create", "Define a connection (admin role)");
+    create->add_option("name", args->name, "its name ([a-z0-9-])")->required();
+    create->add_option("--provider", args->provider, "aws, kubernetes or exec")->required();
+    create->add_option("--auth-mode", args->auth_mode, "inline, runner-delegated or cross-account")->required();
+    create->add_option("--set", args->settings,
+                       "a setting, key=value or key=@FILE (aws: region, role_arn, external_id, session_name, duration, "
+                       "profile, endpoint_url; kubernetes: server, certificate_authority, namespace, context)");
+    create->add_option("--credentials-file", args->credentials_file,
+                       "inline only: the credentials (aws: JSON with access_key_id, secret_access_key, session_token; "
+                       "kubernetes: a kubeconfig); '-' reads standard input");
+    on(create, [args](const AdminConfig& config) {
+        nlohmann::json body = {{"name", args->name},
+                               {"provider", args->provider},
+                               {"auth_mode", args->auth_mode},
+                               {"settings", settings_json(args->settings)}};
+        if (!args->credentials_file.empty()) {
+            Secret credentials = read_credentials(args->credentials_file);
+            body["credentials"] = std::string(credentials.reveal());
+        }
+        nlohmann::json answer = call_or_fail(config, "POST", "/v1/connections", &body);
+        if (body.contains("credentials")) wipe(body["credentials"].get_ref<std::string&>());
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+        } else {
+            std::cout << format_pairs(connection_rows(answer));
+        }
+        return 0;
+    });
+
+    on(connections->add_subcommand("list", "List the org's connections"), [](const AdminConfig& config) {
+        nlohmann::json answer = call_or_fail(config, "GET", "/v1/connections");
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+            return 0;
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& connection : answer["connections"]) {
+            rows.push_back({connection.value("name", ""), connection.value("provider", ""),
+                            connection.value("auth_mode", ""), connection.value("inline_credentials", ""),
+                            cell_text("created_at", connection.value("created_at", nlohmann::json()))});
+        }
+        std::cout << format_table({"name", "provider", "auth mode", "inline credentials", "created_at"}, rows);
+        return 0;
+    });
+
+    CLI::App* show = connections->add_subcommand("show", "Show a connection (never its credentials)");
+    show->add_option("name", args->name, "the connection")->required();
+    on(show, [args](const AdminConfig& config) {
+        nlohmann::json answer = call_or_fail(config, "GET", "/v1/connections/" + args->name);
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+        } else {
+            std::cout << format_pairs(connection_rows(answer));
+        }
+        return 0;
+    });
+
+    CLI::App* remove = connections->add_subcommand("delete", "Delete a connection and its inline credentials");
+    remove->add_option("name", args->name, "the connection")->required();
+    on(remove, [args](const AdminConfig& config) {
+        call_or_fail(config, "DELETE", "/v1/connections/" + args->name);
+        std::cout << "deleted connection " << args->name << "\n";
+        return 0;
+    });
+}
+
+}  // namespace tether::admin
