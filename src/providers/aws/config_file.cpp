@@ -158,12 +158,11 @@ Result<IniFile> Parser::parse(std::string_view text) {
     for (std::string_view line : split_lines(text)) {
         if (auto failed = read_line(line, ++number)) return *failed;
     }
-    Section defaults;
-    for (auto& [key, pending] : defaults_.options) {
-        auto setting = finish(key, pending);
-        if (!setting) return setting.error();
-        defaults[key] = std::move(setting).value();
-    }
+    // configparser hands [DEFAULT] values only to the sections that lack
+    // the key, and botocore reads a nested block only there: a broken one
+    // that no section inherits is no error.
+    std::vector<std::pair<std::string, Result<Setting>>> defaults;
+    for (auto& [key, pending] : defaults_.options) defaults.emplace_back(key, finish(key, pending));
     IniFile file;
     for (auto& pending_section : sections_) {
         IniSection section{pending_section.name, pending_section.where, {}};
@@ -172,7 +171,11 @@ Result<IniFile> Parser::parse(std::string_view text) {
             if (!setting) return setting.error();
             section.settings[key] = std::move(setting).value();
         }
-        for (const auto& [key, setting] : defaults) section.settings.try_emplace(key, setting);
+        for (const auto& [key, setting] : defaults) {
+            if (section.settings.count(key) != 0) continue;
+            if (!setting) return setting.error();
+            section.settings.emplace(key, setting.value());
+        }
         file.sections.push_back(std::move(section));
     }
     return file;

@@ -185,3 +185,9 @@ TEST_CASE("load_profile: missing files are empty; a chosen profile must exist, t
     REQUIRE_FALSE(broken);
     CHECK(broken.error().message.find((dir.path / "config").string() + ":3:") == 0);
 }
+
+TEST_CASE("a broken nested block in [DEFAULT] matters only to sections that inherit it") {
+    CHECK(aws::parse_ini("[DEFAULT]\ns3 =\n  broken\n[a]\ns3 = mine\n", "config"));
+    CHECK_FALSE(aws::parse_ini("[DEFAULT]\ns3 =\n  broken\n[a]\nx = 1\n", "config"));
+    CHECK(aws::parse_ini("[DEFAULT]\ns3 =\n  broken\n", "config"));
+}
