@@ -47,6 +47,13 @@ Result<std::string> checked(std::string url, const std::string& origin) {
 
 }  // namespace
 
+std::optional<std::string> configured_region(const Environment& environment, const Profile& profile) {
+    for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+        if (auto region = environment_value(environment, variable)) return region;
+    }
+    return profile.region();
+}
+
 bool is_region(std::string_view region) {
     return !region.empty() && std::all_of(region.begin(), region.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';

@@ -77,6 +77,12 @@ Result<std::optional<Url>> instance_metadata_endpoint(const Environment& environ
     return Endpoint(std::move(url).value());
 }
 
+bool imds_v1_disabled(const Environment& environment, const Profile& profile) {
+    auto value = environment_value(environment, "AWS_EC2_METADATA_V1_DISABLED");
+    if (!value) value = profile.value("ec2_metadata_v1_disabled");
+    return value && text::ascii_lower(*value) == "true";
+}
+
 HttpCall imds_token_call(const Url& endpoint, std::chrono::seconds ttl) {
     HttpCall call;
     call.method = "PUT";

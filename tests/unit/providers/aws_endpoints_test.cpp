@@ -70,3 +70,12 @@ TEST_CASE("a malformed URL names its origin; no region and nothing configured is
     auto bad_region = aws::service_endpoint("STS", "eu-west-1.evil.com/x", environment_of({}), profile_of("[default]\n"));
     CHECK_FALSE(bad_region);
 }
+
+TEST_CASE("the region: AWS_REGION, AWS_DEFAULT_REGION, then the profile") {
+    auto profile = profile_of("[default]\nregion = eu-central-1\n");
+    CHECK(aws::configured_region(environment_of({{"AWS_REGION", "us-west-2"}, {"AWS_DEFAULT_REGION", "x"}}), profile) ==
+          "us-west-2");
+    CHECK(aws::configured_region(environment_of({{"AWS_DEFAULT_REGION", "ap-south-1"}}), profile) == "ap-south-1");
+    CHECK(aws::configured_region(environment_of({}), profile) == "eu-central-1");
+    CHECK_FALSE(aws::configured_region(environment_of({}), profile_of("[default]\n")));
+}

@@ -110,3 +110,11 @@ TEST_CASE("credentials that are not ready, or incomplete, are errors") {
               .message.find("no Expiration") != std::string::npos);
     CHECK(aws::parse_imds_credentials(404, "").error().kind == ErrorKind::not_found);
 }
+
+TEST_CASE("IMDSv1 fallback is forbidden by AWS_EC2_METADATA_V1_DISABLED or the profile") {
+    CHECK_FALSE(aws::imds_v1_disabled(environment_of({}), profile_of("[default]\n")));
+    CHECK(aws::imds_v1_disabled(environment_of({{"AWS_EC2_METADATA_V1_DISABLED", "True"}}), profile_of("[default]\n")));
+    CHECK(aws::imds_v1_disabled(environment_of({}), profile_of("[default]\nec2_metadata_v1_disabled = true\n")));
+    CHECK_FALSE(aws::imds_v1_disabled(environment_of({{"AWS_EC2_METADATA_V1_DISABLED", "false"}}),
+                                      profile_of("[default]\nec2_metadata_v1_disabled = true\n")));
+}

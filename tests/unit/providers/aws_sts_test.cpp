@@ -187,3 +187,18 @@ TEST_CASE("answers that are not STS's XML are unavailable, without quoting them"
     CHECK(no_expiration.error().message.find("without Expiration") != std::string::npos);
     CHECK(aws::parse_assume_role_response(404, "<Other/>").error().kind == ErrorKind::invalid_argument);
 }
+
+TEST_CASE("answers captured from moto's STS read the same way") {
+    auto role = aws::parse_assume_role_response(200, sample("moto_assume_role.xml"));
+    REQUIRE_MESSAGE(role, (role ? "" : role.error().message));
+    CHECK(role.value().credentials.access_key_id == "ASIARZPUZDIKMOSJAQTA");
+    CHECK(role.value().credentials.session_token.reveal().substr(0, 8) == "FQoGZXIv");
+    CHECK(role.value().expiration == tether::parse_timestamp("2026-11-29T15:58:59.547464Z").value());
+    auto web = aws::parse_assume_role_with_web_identity_response(200, sample("moto_assume_role_with_web_identity.xml"));
+    REQUIRE(web);
+    CHECK(web.value().credentials.secret_access_key.reveal() == "nC48mluoww1uViUAIWMARuWEFncyVpCpYo+MlxZT");
+    auto failed = aws::parse_assume_role_response(500, sample("moto_internal_error.html"));
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().kind == ErrorKind::unavailable);
+    CHECK(failed.error().message.find("HTTP 500") != std::string::npos);
+}

@@ -10,6 +10,7 @@
 //   the service's own endpoint in the region.
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
 // ignore_configured_endpoint_urls) skips the first four.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@
 #include "tether/providers/aws/shared_config.h"
 
 namespace tether::providers::aws {
+
+// The region: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's.
+std::optional<std::string> configured_region(const Environment& environment, const Profile& profile);
 
 // A region name goes into host names: lower-case letters, digits and '-'.
 bool is_region(std::string_view region);

@@ -25,6 +25,11 @@ namespace tether::providers::aws {
 // invalid_argument naming the variable or line at fault.
 Result<std::optional<Url>> instance_metadata_endpoint(const Environment& environment, const Profile& profile);
 
+// Whether a failed token request may fall back to IMDSv1 (no token): not
+// when AWS_EC2_METADATA_V1_DISABLED (else the profile's
+// ec2_metadata_v1_disabled) is "true".
+bool imds_v1_disabled(const Environment& environment, const Profile& profile);
+
 // PUT /latest/api/token, the token to live `ttl` (1 s to 6 h).
 HttpCall imds_token_call(const Url& endpoint, std::chrono::seconds ttl = std::chrono::hours(6));
 
