@@ -9,8 +9,9 @@ namespace {
 using namespace std::chrono;
 
 Error invalid(std::string_view text, std::string_view why) {
-    return {ErrorKind::invalid_argument,
-            "'" + std::string(text) + "' is not an RFC 3339 timestamp (like 2026-11-29T15:00:00Z): " + std::string(why)};
+    return {
+        ErrorKind::invalid_argument,
+        "'" + std::string(text) + "' is not an RFC 3339 timestamp (like 2026-11-29T15:00:00Z): " + std::string(why)};
 }
 
 // Reads exactly `count` digits at `at`, advancing it; -1 if they are not there.
@@ -96,10 +97,11 @@ std::string format_timestamp(system_clock::time_point time) {
     year_month_day date(day_start);
     hh_mm_ss<seconds> clock(seconds_since - day_start);
     std::array<char, 32> out{};
-    int size = std::snprintf(out.data(), out.size(), "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
-                             static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                             static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
-                             static_cast<long long>(clock.seconds().count()));
+    int size =
+        std::snprintf(out.data(), out.size(), "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
+                      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                      static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
+                      static_cast<long long>(clock.seconds().count()));
     return std::string(out.data(), static_cast<std::size_t>(size));
 }
 

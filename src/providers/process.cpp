@@ -106,9 +106,9 @@ Result<std::string> find_program(const ProcessRequest& request) {
 }
 
 Error spawn_error(const std::string& program, int code) {
-    ErrorKind kind = code == ENOENT ? ErrorKind::not_found
+    ErrorKind kind = code == ENOENT                    ? ErrorKind::not_found
                      : code == EACCES || code == EPERM ? ErrorKind::permission_denied
-                                                        : ErrorKind::unavailable;
+                                                       : ErrorKind::unavailable;
     return {kind, "cannot run " + program + ": " + std::strerror(code)};
 }
 
@@ -227,8 +227,9 @@ Result<Done> exchange(const ProcessRequest& request, Child& child, Collected& co
             into.append(buffer.data(), static_cast<std::size_t>(got));
             if (into.size() > limit) {
                 kill_and_reap(child.pid);
-                return Error{ErrorKind::unavailable, program + " wrote more than " + std::to_string(limit) + " bytes to " +
-                                                         (stream == 0 ? "stdout" : "stderr") + "; killed it"};
+                return Error{ErrorKind::unavailable, program + " wrote more than " + std::to_string(limit) +
+                                                         " bytes to " + (stream == 0 ? "stdout" : "stderr") +
+                                                         "; killed it"};
             }
         }
     }

@@ -102,7 +102,8 @@ std::optional<Error> Parser::read_line(std::string_view line, std::size_t number
         }
         for (const auto& section : sections_) {
             if (section.name == name) {
-                return error_at(number, "section [" + name + "] appears a second time (first at " + section.where + ")");
+                return error_at(number,
+                                "section [" + name + "] appears a second time (first at " + section.where + ")");
             }
         }
         sections_.push_back({name, at_line(number), {}});
@@ -115,10 +116,11 @@ std::optional<Error> Parser::read_line(std::string_view line, std::size_t number
         return error_at(number, "the line is neither a [section] header nor \"key = value\"");
     }
     std::string key = text::ascii_lower(trim(value.substr(0, delimiter)));
-    if (key.empty()) return error_at(number, "a setting with no name before its '" + std::string(1, value[delimiter]) + "'");
+    if (key.empty())
+        return error_at(number, "a setting with no name before its '" + std::string(1, value[delimiter]) + "'");
     if (Pending* held = current_->find(key)) {
-        return error_at(number, "'" + key + "' is set a second time in [" + current_->name + "] (first at " +
-                                    held->where + ")");
+        return error_at(
+            number, "'" + key + "' is set a second time in [" + current_->name + "] (first at " + held->where + ")");
     }
     current_->options.emplace_back(key, Pending{});
     option_ = &current_->options.back().second;

@@ -67,13 +67,15 @@ Result<HttpCall> container_credentials_call(const Environment& environment) {
         auto url = parse_url(*full);
         if (!url) return invalid(full_variable, url.error().message);
         if (url.value().scheme == "http" && !is_allowed_http_host(url.value().authority.host)) {
-            return invalid(full_variable, "http is allowed only to a loopback address, localhost, 169.254.170.2, "
-                                          "169.254.170.23 or [fd00:ec2::23], not " + url.value().authority.host);
+            return invalid(full_variable,
+                           "http is allowed only to a loopback address, localhost, 169.254.170.2, "
+                           "169.254.170.23 or [fd00:ec2::23], not " +
+                               url.value().authority.host);
         }
         call.url = std::move(url).value();
     } else {
-        return Error{ErrorKind::failed_precondition, "neither " + std::string(relative_variable) + " nor " +
-                                                         std::string(full_variable) + " is set"};
+        return Error{ErrorKind::failed_precondition,
+                     "neither " + std::string(relative_variable) + " nor " + std::string(full_variable) + " is set"};
     }
 
     Secret token;
@@ -108,8 +110,8 @@ Result<ExpiringCredentials> parse_container_credentials(unsigned status, std::st
             if (code && code.value()) detail += ": " + *code.value();
             if (message && message.value()) detail += ": " + *message.value();
         }
-        ErrorKind kind = status == 401 ? ErrorKind::unauthenticated
-                         : status == 403 ? ErrorKind::permission_denied
+        ErrorKind kind = status == 401                    ? ErrorKind::unauthenticated
+                         : status == 403                  ? ErrorKind::permission_denied
                          : status >= 500 || status == 429 ? ErrorKind::unavailable
                                                           : ErrorKind::invalid_argument;
         return Error{kind, "the container credentials endpoint answered HTTP " + std::to_string(status) + detail};

@@ -7,7 +7,9 @@ namespace tether::providers::aws {
 
 Result<ProcessRequest> credential_process_request(std::string_view command_line, std::string_view where) {
     auto words = split_shell_words(command_line);
-    if (!words) return Error{ErrorKind::invalid_argument, std::string(where) + ": credential_process: " + words.error().message};
+    if (!words)
+        return Error{ErrorKind::invalid_argument,
+                     std::string(where) + ": credential_process: " + words.error().message};
     if (words.value().empty()) {
         return Error{ErrorKind::invalid_argument, std::string(where) + ": credential_process names no program"};
     }

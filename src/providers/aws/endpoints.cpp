@@ -32,15 +32,13 @@ std::string upper(std::string text) {
     return text;
 }
 
-bool is_true(const std::optional<std::string>& value) {
-    return value && text::ascii_lower(*value) == "true";
-}
+bool is_true(const std::optional<std::string>& value) { return value && text::ascii_lower(*value) == "true"; }
 
 Result<std::string> checked(std::string url, const std::string& origin) {
     auto parsed = parse_url(url);
     if (!parsed) {
-        return Error{ErrorKind::invalid_argument, origin + ": endpoint URL '" + url + "' is not an http(s) URL: " +
-                                                      parsed.error().message};
+        return Error{ErrorKind::invalid_argument,
+                     origin + ": endpoint URL '" + url + "' is not an http(s) URL: " + parsed.error().message};
     }
     return url;
 }
@@ -86,8 +84,8 @@ Result<std::string> service_endpoint(std::string_view service_id, std::string_vi
     auto configured = configured_endpoint(service_id, environment, profile);
     if (!configured || !configured.value().empty()) return configured;
     if (region.empty()) {
-        return Error{ErrorKind::invalid_argument, "no region for " + std::string(service_id) +
-                                                      ": set AWS_REGION or the profile's region"};
+        return Error{ErrorKind::invalid_argument,
+                     "no region for " + std::string(service_id) + ": set AWS_REGION or the profile's region"};
     }
     if (!is_region(region)) {
         return Error{ErrorKind::invalid_argument, "'" + std::string(region) + "' is not a region name"};

@@ -28,7 +28,7 @@ void add_token(HttpCall& call, const Secret& token) {
 
 // Status codes IMDS uses: 401 a bad token, 403 IMDS off for the instance.
 Error status_error(const char* what, unsigned status) {
-    ErrorKind kind = status == 401 ? ErrorKind::unauthenticated
+    ErrorKind kind = status == 401   ? ErrorKind::unauthenticated
                      : status == 403 ? ErrorKind::permission_denied
                      : status == 404 ? ErrorKind::not_found
                                      : ErrorKind::unavailable;
@@ -65,14 +65,15 @@ Result<std::optional<Url>> instance_metadata_endpoint(const Environment& environ
         }
         std::string lower = text::ascii_lower(mode.value_or("ipv4"));
         if (lower != "ipv4" && lower != "ipv6") {
-            return Error{ErrorKind::invalid_argument, origin + ": the endpoint mode is '" + *mode + "', not IPv4 or IPv6"};
+            return Error{ErrorKind::invalid_argument,
+                         origin + ": the endpoint mode is '" + *mode + "', not IPv4 or IPv6"};
         }
         endpoint = std::string(lower == "ipv6" ? ipv6_endpoint : ipv4_endpoint);
     }
     auto url = parse_url(*endpoint);
     if (!url) {
-        return Error{ErrorKind::invalid_argument, origin + ": '" + *endpoint + "' is not an http(s) URL: " +
-                                                      url.error().message};
+        return Error{ErrorKind::invalid_argument,
+                     origin + ": '" + *endpoint + "' is not an http(s) URL: " + url.error().message};
     }
     return Endpoint(std::move(url).value());
 }
@@ -128,8 +129,8 @@ Result<std::string> parse_imds_role_list(unsigned status, std::string_view body)
     std::size_t end = body.find_first_of(" \t\r\n", start);
     std::string role(body.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (!is_role_name(role)) {
-        return Error{ErrorKind::unavailable, "instance metadata: the role list holds '" + role +
-                                                 "', which is not an IAM role name"};
+        return Error{ErrorKind::unavailable,
+                     "instance metadata: the role list holds '" + role + "', which is not an IAM role name"};
     }
     return role;
 }
@@ -144,8 +145,8 @@ Result<ExpiringCredentials> parse_imds_credentials(unsigned status, std::string_
     if (code.value() != "Success") {
         auto message = json.optional_text("Message");
         std::string detail = message && message.value() ? ": " + *message.value() : "";
-        return Error{ErrorKind::unavailable, "instance metadata: the role's credentials are not ready: Code " +
-                                                 code.value() + detail};
+        return Error{ErrorKind::unavailable,
+                     "instance metadata: the role's credentials are not ready: Code " + code.value() + detail};
     }
     auto key_id = json.text("AccessKeyId");
     auto secret = json.text("SecretAccessKey");

@@ -27,8 +27,7 @@ Error invalid(const std::string& what) { return {ErrorKind::invalid_argument, "c
 bool is_sts_name(std::string_view text, std::string_view extra = {}) {
     return std::all_of(text.begin(), text.end(), [extra](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               std::string_view("_+=,.@-").find(c) != std::string_view::npos ||
-               extra.find(c) != std::string_view::npos;
+               std::string_view("_+=,.@-").find(c) != std::string_view::npos || extra.find(c) != std::string_view::npos;
     });
 }
 
@@ -127,8 +126,8 @@ Result<ExpiringCredentials> parse_response(unsigned status, std::string_view bod
     }
     auto expiration = parse_timestamp(child_text(credentials, "Expiration"));
     if (!expiration) {
-        return fail({ErrorKind::unavailable, std::string("STS ") + action + " answered with a bad Expiration: " +
-                                                 expiration.error().message});
+        return fail({ErrorKind::unavailable,
+                     std::string("STS ") + action + " answered with a bad Expiration: " + expiration.error().message});
     }
     ExpiringCredentials out;
     out.credentials.access_key_id = std::string(child_text(credentials, "AccessKeyId"));

@@ -10,7 +10,8 @@ using tether::parse_timestamp;
 namespace {
 
 system_clock::time_point at(std::int64_t unix_seconds, std::int64_t micros = 0) {
-    return system_clock::time_point(duration_cast<system_clock::duration>(seconds(unix_seconds) + microseconds(micros)));
+    return system_clock::time_point(
+        duration_cast<system_clock::duration>(seconds(unix_seconds) + microseconds(micros)));
 }
 
 }  // namespace

@@ -6,14 +6,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../common/aws_profile.h"
 #include "../../common/environment.h"
 #include "tether/core/timestamp.h"
-#include "tether/providers/aws/config_file.h"
 #include "tether/providers/aws/credential_process.h"
 
 namespace aws = tether::providers::aws;
 namespace fs = std::filesystem;
 using tether::ErrorKind;
+using tether::testing::default_profile_of;
 
 namespace {
 
@@ -24,12 +25,6 @@ std::string error_of(std::string_view output) {
     CHECK(parsed.error().message.find("/bin/helper") != std::string::npos);
     CHECK(parsed.error().message.find("SECRETVALUE") == std::string::npos);
     return parsed.error().message;
-}
-
-aws::Profile profile_of(const std::string& config) {
-    auto file = aws::parse_ini(config, "config");
-    REQUIRE(file);
-    return aws::merge_shared_config(file.value(), {}).profile("default").value();
 }
 
 }  // namespace
@@ -57,11 +52,12 @@ TEST_CASE("long-term keys: no token, no expiration") {
 TEST_CASE("every malformed answer is refused, naming the program and what is wrong, never a value") {
     CHECK(error_of("SECRETVALUE").find("not JSON") != std::string::npos);
     CHECK(error_of(R"(["SECRETVALUE"])").find("not an object") != std::string::npos);
-    CHECK(error_of(R"({"AccessKeyId": "A", "SecretAccessKey": "SECRETVALUE"})").find("no Version") != std::string::npos);
+    CHECK(error_of(R"({"AccessKeyId": "A", "SecretAccessKey": "SECRETVALUE"})").find("no Version") !=
+          std::string::npos);
     CHECK(error_of(R"({"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "SECRETVALUE"})").find("Version 2") !=
           std::string::npos);
-    CHECK(error_of(R"({"Version": "1", "AccessKeyId": "A", "SecretAccessKey": "SECRETVALUE"})")
-              .find("Version \"1\"") != std::string::npos);
+    CHECK(error_of(R"({"Version": "1", "AccessKeyId": "A", "SecretAccessKey": "SECRETVALUE"})").find("Version \"1\"") !=
+          std::string::npos);
     CHECK(error_of(R"({"Version": 1})").find("no AccessKeyId and SecretAccessKey") != std::string::npos);
     CHECK(error_of(R"({"Version": 1, "AccessKeyId": "A"})").find("no SecretAccessKey") != std::string::npos);
     CHECK(error_of(R"({"Version": 1, "AccessKeyId": "", "SecretAccessKey": "SECRETVALUE"})").find("no AccessKeyId") !=
@@ -90,18 +86,18 @@ TEST_CASE("a profile's credential_process runs and its answer comes back") {
     fs::permissions(script, fs::perms::owner_all);
     auto environment = tether::testing::environment_of({{"PATH", "/usr/bin:/bin"}});
     auto fetched = aws::run_credential_process(
-        profile_of("[default]\ncredential_process = " + script.string() + " \"AK ID\"\n"), environment);
+        default_profile_of("[default]\ncredential_process = " + script.string() + " \"AK ID\"\n"), environment);
     REQUIRE_MESSAGE(fetched, (fetched ? "" : fetched.error().message));
     CHECK(fetched.value().credentials.access_key_id == "AK ID");
 
     std::ofstream(script) << "#!/bin/sh\necho 'no SSO session' >&2\nexit 2\n";
-    auto failed = aws::run_credential_process(profile_of("[default]\ncredential_process = " + script.string() + "\n"),
-                                              environment);
+    auto failed = aws::run_credential_process(
+        default_profile_of("[default]\ncredential_process = " + script.string() + "\n"), environment);
     REQUIRE_FALSE(failed);
     CHECK(failed.error().message == script.string() + " failed with exit code 2: no SSO session");
     fs::remove(script);
 
-    auto none = aws::run_credential_process(profile_of("[default]\nregion = r\n"), environment);
+    auto none = aws::run_credential_process(default_profile_of("[default]\nregion = r\n"), environment);
     REQUIRE_FALSE(none);
     CHECK(none.error().kind == ErrorKind::failed_precondition);
 }

@@ -2,20 +2,15 @@
 // variable, services section, profile, default.
 #include <doctest/doctest.h>
 
+#include "../../common/aws_profile.h"
 #include "../../common/environment.h"
-#include "tether/providers/aws/config_file.h"
 #include "tether/providers/aws/endpoints.h"
 
 namespace aws = tether::providers::aws;
+using tether::testing::default_profile_of;
 using tether::testing::environment_of;
 
 namespace {
-
-aws::Profile profile_of(const std::string& config) {
-    auto file = aws::parse_ini(config, "config");
-    REQUIRE(file);
-    return aws::merge_shared_config(file.value(), {}).profile("default").value();
-}
 
 const std::string services_config =
     "[default]\nservices = local\nendpoint_url = http://profile:1\n"
@@ -23,7 +18,8 @@ const std::string services_config =
 
 std::string endpoint(std::string_view service, std::map<std::string, std::string> environment,
                      const std::string& config = "[default]\n") {
-    auto found = aws::service_endpoint(service, "eu-west-1", environment_of(std::move(environment)), profile_of(config));
+    auto found =
+        aws::service_endpoint(service, "eu-west-1", environment_of(std::move(environment)), default_profile_of(config));
     REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
     return found.value();
 }
@@ -57,25 +53,26 @@ TEST_CASE("default endpoints by partition") {
 
 TEST_CASE("a malformed URL names its origin; no region and nothing configured is an error") {
     auto bad = aws::service_endpoint("STS", "eu-west-1", environment_of({{"AWS_ENDPOINT_URL_STS", "localhost:4566"}}),
-                                     profile_of("[default]\n"));
+                                     default_profile_of("[default]\n"));
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("AWS_ENDPOINT_URL_STS: endpoint URL 'localhost:4566'") == 0);
-    auto from_profile =
-        aws::service_endpoint("STS", "eu-west-1", environment_of({}), profile_of("[default]\nendpoint_url = nope\n"));
+    auto from_profile = aws::service_endpoint("STS", "eu-west-1", environment_of({}),
+                                              default_profile_of("[default]\nendpoint_url = nope\n"));
     REQUIRE_FALSE(from_profile);
     CHECK(from_profile.error().message.find("config:2:") == 0);
-    auto no_region = aws::service_endpoint("STS", "", environment_of({}), profile_of("[default]\n"));
+    auto no_region = aws::service_endpoint("STS", "", environment_of({}), default_profile_of("[default]\n"));
     REQUIRE_FALSE(no_region);
     CHECK(no_region.error().message.find("no region") != std::string::npos);
-    auto bad_region = aws::service_endpoint("STS", "eu-west-1.evil.com/x", environment_of({}), profile_of("[default]\n"));
+    auto bad_region =
+        aws::service_endpoint("STS", "eu-west-1.evil.com/x", environment_of({}), default_profile_of("[default]\n"));
     CHECK_FALSE(bad_region);
 }
 
 TEST_CASE("the region: AWS_REGION, AWS_DEFAULT_REGION, then the profile") {
-    auto profile = profile_of("[default]\nregion = eu-central-1\n");
+    auto profile = default_profile_of("[default]\nregion = eu-central-1\n");
     CHECK(aws::configured_region(environment_of({{"AWS_REGION", "us-west-2"}, {"AWS_DEFAULT_REGION", "x"}}), profile) ==
           "us-west-2");
     CHECK(aws::configured_region(environment_of({{"AWS_DEFAULT_REGION", "ap-south-1"}}), profile) == "ap-south-1");
     CHECK(aws::configured_region(environment_of({}), profile) == "eu-central-1");
-    CHECK_FALSE(aws::configured_region(environment_of({}), profile_of("[default]\n")));
+    CHECK_FALSE(aws::configured_region(environment_of({}), default_profile_of("[default]\n")));
 }

@@ -1,26 +1,21 @@
 // Instance metadata (IMDSv2): the endpoint, the three requests, the answers.
 #include <doctest/doctest.h>
 
+#include "../../common/aws_profile.h"
 #include "../../common/environment.h"
 #include "tether/core/timestamp.h"
-#include "tether/providers/aws/config_file.h"
 #include "tether/providers/aws/instance_metadata.h"
 
 namespace aws = tether::providers::aws;
 using tether::ErrorKind;
 using tether::Secret;
+using tether::testing::default_profile_of;
 using tether::testing::environment_of;
 
 namespace {
 
-aws::Profile profile_of(const std::string& config) {
-    auto file = aws::parse_ini(config, "config");
-    REQUIRE(file);
-    return aws::merge_shared_config(file.value(), {}).profile("default").value();
-}
-
 std::string endpoint(std::map<std::string, std::string> environment, const std::string& config = "[default]\n") {
-    auto found = aws::instance_metadata_endpoint(environment_of(std::move(environment)), profile_of(config));
+    auto found = aws::instance_metadata_endpoint(environment_of(std::move(environment)), default_profile_of(config));
     REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
     REQUIRE(found.value());
     return found.value()->to_string();
@@ -40,15 +35,16 @@ TEST_CASE("the endpoint: IPv4 by default, IPv6 by mode, a configured URL over bo
 }
 
 TEST_CASE("AWS_EC2_METADATA_DISABLED=true turns it off; bad settings name their origin") {
-    auto off = aws::instance_metadata_endpoint(environment_of({{"AWS_EC2_METADATA_DISABLED", "TRUE"}}), profile_of("[default]\n"));
+    auto off = aws::instance_metadata_endpoint(environment_of({{"AWS_EC2_METADATA_DISABLED", "TRUE"}}),
+                                               default_profile_of("[default]\n"));
     REQUIRE(off);
     CHECK_FALSE(off.value());
     auto mode = aws::instance_metadata_endpoint(environment_of({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv5"}}),
-                                                profile_of("[default]\n"));
+                                                default_profile_of("[default]\n"));
     REQUIRE_FALSE(mode);
     CHECK(mode.error().message.find("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: ") == 0);
-    auto url = aws::instance_metadata_endpoint(environment_of({}),
-                                               profile_of("[default]\nec2_metadata_service_endpoint = 169.254.169.254\n"));
+    auto url = aws::instance_metadata_endpoint(
+        environment_of({}), default_profile_of("[default]\nec2_metadata_service_endpoint = 169.254.169.254\n"));
     REQUIRE_FALSE(url);
     CHECK(url.error().message.find("config:2: ") == 0);
 }
@@ -57,8 +53,8 @@ TEST_CASE("the token PUT, the role list and the role's credentials") {
     auto token_call = aws::imds_token_call(base());
     CHECK(token_call.method == "PUT");
     CHECK(token_call.url.target == "/latest/api/token");
-    CHECK(token_call.headers == std::vector<std::pair<std::string, std::string>>{
-                                    {"X-aws-ec2-metadata-token-ttl-seconds", "21600"}});
+    CHECK(token_call.headers ==
+          std::vector<std::pair<std::string, std::string>>{{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}});
 
     Secret token("TOKEN");
     auto list = aws::imds_role_list_call(base(), token);
@@ -99,7 +95,8 @@ TEST_CASE("the answers: token, first role, credentials") {
 }
 
 TEST_CASE("credentials that are not ready, or incomplete, are errors") {
-    auto failed = aws::parse_imds_credentials(200, R"({"Code": "AssumeRoleUnauthorizedAccess", "Message": "no trust"})");
+    auto failed =
+        aws::parse_imds_credentials(200, R"({"Code": "AssumeRoleUnauthorizedAccess", "Message": "no trust"})");
     REQUIRE_FALSE(failed);
     CHECK(failed.error().message.find("Code AssumeRoleUnauthorizedAccess: no trust") != std::string::npos);
     CHECK(aws::parse_imds_credentials(200, R"({"AccessKeyId": "A"})").error().message.find("no Code") !=
@@ -112,9 +109,11 @@ TEST_CASE("credentials that are not ready, or incomplete, are errors") {
 }
 
 TEST_CASE("IMDSv1 fallback is forbidden by AWS_EC2_METADATA_V1_DISABLED or the profile") {
-    CHECK_FALSE(aws::imds_v1_disabled(environment_of({}), profile_of("[default]\n")));
-    CHECK(aws::imds_v1_disabled(environment_of({{"AWS_EC2_METADATA_V1_DISABLED", "True"}}), profile_of("[default]\n")));
-    CHECK(aws::imds_v1_disabled(environment_of({}), profile_of("[default]\nec2_metadata_v1_disabled = true\n")));
+    CHECK_FALSE(aws::imds_v1_disabled(environment_of({}), default_profile_of("[default]\n")));
+    CHECK(aws::imds_v1_disabled(environment_of({{"AWS_EC2_METADATA_V1_DISABLED", "True"}}),
+                                default_profile_of("[default]\n")));
+    CHECK(
+        aws::imds_v1_disabled(environment_of({}), default_profile_of("[default]\nec2_metadata_v1_disabled = true\n")));
     CHECK_FALSE(aws::imds_v1_disabled(environment_of({{"AWS_EC2_METADATA_V1_DISABLED", "false"}}),
-                                      profile_of("[default]\nec2_metadata_v1_disabled = true\n")));
+                                      default_profile_of("[default]\nec2_metadata_v1_disabled = true\n")));
 }

@@ -29,12 +29,22 @@ struct Generator {
     std::size_t below(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); }
     bool chance(int percent) { return below(100) < static_cast<std::size_t>(percent); }
     template <typename T>
-    const T& pick(const std::vector<T>& from) { return from[below(from.size())]; }
+    const T& pick(const std::vector<T>& from) {
+        return from[below(from.size())];
+    }
 
     std::string key() {
-        static const std::vector<std::string> keys = {"region", "aws_access_key_id", "aws_secret_access_key",
-                                                      "aws_session_token", "role_arn", "source_profile",
-                                                      "credential_process", "output", "endpoint_url", "s3", "x"};
+        static const std::vector<std::string> keys = {"region",
+                                                      "aws_access_key_id",
+                                                      "aws_secret_access_key",
+                                                      "aws_session_token",
+                                                      "role_arn",
+                                                      "source_profile",
+                                                      "credential_process",
+                                                      "output",
+                                                      "endpoint_url",
+                                                      "s3",
+                                                      "x"};
         std::string name = pick(keys);
         if (chance(20)) {
             for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -43,9 +53,17 @@ struct Generator {
     }
 
     std::string value() {
-        static const std::vector<std::string> values = {
-            "us-east-1", "AKIDEXAMPLE", "wJalr/K7MDENG+bPxRfiCY", "a # not a comment", "b ; neither",
-            "http://localhost:4566", "arn:aws:iam::123456789012:role/r", "/bin/echo \"a b\" 'c'", "x=y", "p:q", ""};
+        static const std::vector<std::string> values = {"us-east-1",
+                                                        "AKIDEXAMPLE",
+                                                        "wJalr/K7MDENG+bPxRfiCY",
+                                                        "a # not a comment",
+                                                        "b ; neither",
+                                                        "http://localhost:4566",
+                                                        "arn:aws:iam::123456789012:role/r",
+                                                        "/bin/echo \"a b\" 'c'",
+                                                        "x=y",
+                                                        "p:q",
+                                                        ""};
         return pick(values);
     }
 
@@ -78,10 +96,21 @@ struct Generator {
     }
 
     std::string config_file() {
-        static const std::vector<std::string> headers = {
-            "[default]", "[profile default]", "[profile dev]", "[profile \"two words\"]", "[profile a b]",
-            "[profilex dev]", "[ profile dev]", "[sso-session s]", "[services local]", "[DEFAULT]", "[prod]",
-            "[profile prod] trailing text", "[profile 'two words']", "\t[profile dev]", "[profile dev]\r"};
+        static const std::vector<std::string> headers = {"[default]",
+                                                         "[profile default]",
+                                                         "[profile dev]",
+                                                         "[profile \"two words\"]",
+                                                         "[profile a b]",
+                                                         "[profilex dev]",
+                                                         "[ profile dev]",
+                                                         "[sso-session s]",
+                                                         "[services local]",
+                                                         "[DEFAULT]",
+                                                         "[prod]",
+                                                         "[profile prod] trailing text",
+                                                         "[profile 'two words']",
+                                                         "\t[profile dev]",
+                                                         "[profile dev]\r"};
         std::string out;
         if (chance(5)) out += "orphan = 1\n";
         std::set<std::string> used;
@@ -161,7 +190,8 @@ TEST_CASE("random config files: tether resolves the profile botocore resolves") 
         std::size_t choice = generate.below(3);
         if (choice == 1) c.environment["AWS_PROFILE"] = generate.pick(profiles);
         if (choice == 2) c.explicit_profile = generate.pick(profiles);
-        json line = {{"env", c.environment}, {"profile", c.explicit_profile ? json(*c.explicit_profile) : json(nullptr)}};
+        json line = {{"env", c.environment},
+                     {"profile", c.explicit_profile ? json(*c.explicit_profile) : json(nullptr)}};
         input += line.dump() + "\n";
         cases.push_back(std::move(c));
     }

@@ -58,13 +58,15 @@ TEST_CASE("keys are trimmed and lower-cased, values trimmed; '=' or ':' splits a
 }
 
 TEST_CASE("full-line comments are skipped; a '#' or ';' inside a line stays in the value") {
-    auto file = parse("# top\n[default]\n; comment\n  # indented comment\nregion = us-west-2 # not a comment\nk = a;b\n");
+    auto file =
+        parse("# top\n[default]\n; comment\n  # indented comment\nregion = us-west-2 # not a comment\nk = a;b\n");
     CHECK(setting(file, 0, "region").value == "us-west-2 # not a comment");
     CHECK(setting(file, 0, "k").value == "a;b");
 }
 
 TEST_CASE("indented lines continue a value; after an empty value they are a nested block") {
-    auto file = parse("[default]\nlong = one\n  two\n\n  three\n\ns3 =\n  addressing_style = path\n  Signature_Version=s3v4\n");
+    auto file =
+        parse("[default]\nlong = one\n  two\n\n  three\n\ns3 =\n  addressing_style = path\n  Signature_Version=s3v4\n");
     CHECK(setting(file, 0, "long").value == "one\ntwo\n\nthree");
     const auto& s3 = setting(file, 0, "s3");
     CHECK(s3.is_nested);
@@ -91,7 +93,8 @@ TEST_CASE("every malformed line is refused with its file and line") {
     CHECK(error_of("[default]\n= value\n").find("config:2: a setting with no name") == 0);
     CHECK(error_of("[a]\nx = 1\n[a]\n") == "config:3: section [a] appears a second time (first at config:1)");
     CHECK(error_of("[a]\nx = 1\nX = 2\n") == "config:3: 'x' is set a second time in [a] (first at config:2)");
-    CHECK(error_of("[a]\ns3 =\n  style path\n") == "config:3: a line of the nested block under 's3' is not \"key = value\"");
+    CHECK(error_of("[a]\ns3 =\n  style path\n") ==
+          "config:3: a line of the nested block under 's3' is not \"key = value\"");
     CHECK(error_of("[]\n").find("config:1: a setting before any") == 0);
 }
 
@@ -103,9 +106,10 @@ TEST_CASE("errors never quote a value") {
 }
 
 TEST_CASE("profiles: [profile x] and [default] in config, [x] in credentials, whose keys win") {
-    auto config = parse("[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\naws_access_key_id = A\n"
-                        "[profile \"two words\"]\nx = 1\n[profile a b]\ny = 1\n[sso-session s]\nsso_region = r\n"
-                        "[services local]\nsts =\n  endpoint_url = http://localhost:4566\n[plain]\nz = 1\n");
+    auto config = parse(
+        "[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\naws_access_key_id = A\n"
+        "[profile \"two words\"]\nx = 1\n[profile a b]\ny = 1\n[sso-session s]\nsso_region = r\n"
+        "[services local]\nsts =\n  endpoint_url = http://localhost:4566\n[plain]\nz = 1\n");
     auto credentials = parse("[dev]\naws_access_key_id = B\naws_secret_access_key = S\n[other]\nk = v\n");
     auto shared = aws::merge_shared_config(config, credentials);
     CHECK(shared.profiles.size() == 4);  // default, dev, "two words", other
@@ -121,8 +125,9 @@ TEST_CASE("profiles: [profile x] and [default] in config, [x] in credentials, wh
 }
 
 TEST_CASE("a profile's services section gives per-service endpoint URLs") {
-    auto config = parse("[default]\nservices = local\n[services local]\nsts =\n  endpoint_url = http://localhost:4566\n"
-                        "[profile broken]\nservices = nowhere\n");
+    auto config = parse(
+        "[default]\nservices = local\n[services local]\nsts =\n  endpoint_url = http://localhost:4566\n"
+        "[profile broken]\nservices = nowhere\n");
     auto shared = aws::merge_shared_config(config, {});
     auto url = shared.profile("default").value().service_endpoint_url("sts");
     REQUIRE(url);

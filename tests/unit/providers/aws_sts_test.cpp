@@ -7,14 +7,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "../../common/aws_profile.h"
 #include "../../common/environment.h"
 #include "tether/core/timestamp.h"
-#include "tether/providers/aws/config_file.h"
 #include "tether/providers/aws/sts.h"
 
 namespace aws = tether::providers::aws;
 using namespace std::chrono_literals;
 using tether::ErrorKind;
+using tether::testing::default_profile_of;
 using tether::testing::environment_of;
 
 namespace {
@@ -27,15 +28,9 @@ std::string sample(const std::string& name) {
     return text.str();
 }
 
-aws::Profile profile_of(const std::string& config) {
-    auto file = aws::parse_ini(config, "config");
-    REQUIRE(file);
-    return aws::merge_shared_config(file.value(), {}).profile("default").value();
-}
-
 std::string endpoint(std::string_view region, std::map<std::string, std::string> environment = {},
                      const std::string& config = "[default]\n") {
-    auto found = aws::sts_endpoint(region, environment_of(std::move(environment)), profile_of(config));
+    auto found = aws::sts_endpoint(region, environment_of(std::move(environment)), default_profile_of(config));
     REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
     return found.value().url;
 }
@@ -50,27 +45,30 @@ TEST_CASE("STS endpoints: regional by default, global only for legacy regions in
     CHECK(endpoint("us-east-1", {{"AWS_STS_REGIONAL_ENDPOINTS", "legacy"}}) == "https://sts.amazonaws.com");
     CHECK(endpoint("us-east-1", {}, "[default]\nsts_regional_endpoints = legacy\n") == "https://sts.amazonaws.com");
     CHECK(endpoint("af-south-1", {{"AWS_STS_REGIONAL_ENDPOINTS", "legacy"}}) == "https://sts.af-south-1.amazonaws.com");
-    CHECK(endpoint("us-east-1", {{"AWS_STS_REGIONAL_ENDPOINTS", "regional"}}, "[default]\nsts_regional_endpoints = legacy\n") ==
-          "https://sts.us-east-1.amazonaws.com");
+    CHECK(endpoint("us-east-1", {{"AWS_STS_REGIONAL_ENDPOINTS", "regional"}},
+                   "[default]\nsts_regional_endpoints = legacy\n") == "https://sts.us-east-1.amazonaws.com");
     CHECK(endpoint("") == "https://sts.amazonaws.com");
-    auto global = aws::sts_endpoint("aws-global", environment_of({}), profile_of("[default]\n"));
+    auto global = aws::sts_endpoint("aws-global", environment_of({}), default_profile_of("[default]\n"));
     CHECK(global.value().signing_region == "us-east-1");
 }
 
 TEST_CASE("configured STS endpoints win: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, services, endpoint_url") {
-    CHECK(endpoint("eu-west-1", {{"AWS_ENDPOINT_URL_STS", "http://localhost:4566"}, {"AWS_ENDPOINT_URL", "http://x:1"}}) ==
-          "http://localhost:4566");
+    CHECK(endpoint("eu-west-1", {{"AWS_ENDPOINT_URL_STS", "http://localhost:4566"},
+                                 {"AWS_ENDPOINT_URL", "http://x:1"}}) == "http://localhost:4566");
     CHECK(endpoint("eu-west-1", {{"AWS_ENDPOINT_URL", "http://x:1"}}) == "http://x:1");
-    auto found = aws::sts_endpoint("eu-west-1", environment_of({{"AWS_ENDPOINT_URL", "http://x:1"}}), profile_of("[default]\n"));
+    auto found = aws::sts_endpoint("eu-west-1", environment_of({{"AWS_ENDPOINT_URL", "http://x:1"}}),
+                                   default_profile_of("[default]\n"));
     CHECK(found.value().signing_region == "eu-west-1");
 }
 
 TEST_CASE("bad STS settings are refused, naming where they come from") {
-    auto bad_mode = aws::sts_endpoint("eu-west-1", environment_of({}), profile_of("[default]\nsts_regional_endpoints = global\n"));
+    auto bad_mode = aws::sts_endpoint("eu-west-1", environment_of({}),
+                                      default_profile_of("[default]\nsts_regional_endpoints = global\n"));
     REQUIRE_FALSE(bad_mode);
     CHECK(bad_mode.error().message.find("config:2: sts_regional_endpoints is 'global'") != std::string::npos);
-    CHECK_FALSE(aws::sts_endpoint("eu-west-1/../x", environment_of({}), profile_of("[default]\n")));
-    CHECK_FALSE(aws::sts_endpoint("eu-west-1", environment_of({{"AWS_ENDPOINT_URL_STS", "ftp://x"}}), profile_of("[default]\n")));
+    CHECK_FALSE(aws::sts_endpoint("eu-west-1/../x", environment_of({}), default_profile_of("[default]\n")));
+    CHECK_FALSE(aws::sts_endpoint("eu-west-1", environment_of({{"AWS_ENDPOINT_URL_STS", "ftp://x"}}),
+                                  default_profile_of("[default]\n")));
 }
 
 TEST_CASE("AssumeRole: the form body, in STS's parameter names") {
@@ -158,10 +156,11 @@ TEST_CASE("STS errors carry Code and Message and map to kinds") {
         ErrorKind kind;
         const char* code;
     };
-    for (const auto& e : {Expected{"access_denied.xml", 403, ErrorKind::permission_denied, "AccessDenied"},
-                          Expected{"expired_token.xml", 400, ErrorKind::unauthenticated, "ExpiredToken"},
-                          Expected{"invalid_identity_token.xml", 400, ErrorKind::unauthenticated, "InvalidIdentityToken"},
-                          Expected{"throttling.xml", 400, ErrorKind::unavailable, "Throttling"}}) {
+    for (const auto& e :
+         {Expected{"access_denied.xml", 403, ErrorKind::permission_denied, "AccessDenied"},
+          Expected{"expired_token.xml", 400, ErrorKind::unauthenticated, "ExpiredToken"},
+          Expected{"invalid_identity_token.xml", 400, ErrorKind::unauthenticated, "InvalidIdentityToken"},
+          Expected{"throttling.xml", 400, ErrorKind::unavailable, "Throttling"}}) {
         CAPTURE(e.file);
         auto parsed = aws::parse_assume_role_response(e.status, sample(e.file));
         REQUIRE_FALSE(parsed);

@@ -35,7 +35,8 @@ struct Scripts {
 TEST_CASE("a successful program's stdout and stderr come back; arguments and environment arrive") {
     Scripts scripts;
     ProcessRequest request;
-    request.argv = {scripts.write("ok.sh", "printf '%s|%s|%s' \"$1\" \"$2\" \"$GREETING\"; echo warn >&2\n"), "a b", "c"};
+    request.argv = {scripts.write("ok.sh", "printf '%s|%s|%s' \"$1\" \"$2\" \"$GREETING\"; echo warn >&2\n"), "a b",
+                    "c"};
     request.environment = std::vector<std::string>{"GREETING=hello"};
     auto output = run_process(request);
     REQUIRE_MESSAGE(output, (output ? "" : output.error().message));

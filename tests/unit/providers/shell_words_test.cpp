@@ -54,8 +54,8 @@ TEST_CASE("random command lines split as Python's shlex.split splits them") {
     std::uint64_t seed = std::random_device{}();
     CAPTURE(seed);
     std::mt19937_64 random(seed);
-    static const std::vector<std::string> pieces = {"a", "Z", "9", " ", "  ", "\t", "\n", "'", "\"", "\\", "$", "#",
-                                                    "=", "-", "/", "\xc3\xa9", "''", "\"\"", "\\\"", "x y"};
+    static const std::vector<std::string> pieces = {"a", "Z", "9", " ", "  ", "\t",       "\n", "'",    "\"",   "\\",
+                                                    "$", "#", "=", "-", "/",  "\xc3\xa9", "''", "\"\"", "\\\"", "x y"};
     std::vector<std::string> lines;
     std::string input;
     for (int i = 0; i < 500; ++i) {

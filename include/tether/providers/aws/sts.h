@@ -51,7 +51,8 @@ std::string default_role_session_name(std::chrono::system_clock::time_point now)
 // length, duration range, external id). AssumeRole still has to be signed
 // (service "sts", endpoint.signing_region); web identity is not signed.
 Result<HttpCall> assume_role_call(const StsEndpoint& endpoint, const AssumeRoleParameters& parameters);
-Result<HttpCall> assume_role_with_web_identity_call(const StsEndpoint& endpoint, const WebIdentityParameters& parameters);
+Result<HttpCall> assume_role_with_web_identity_call(const StsEndpoint& endpoint,
+                                                    const WebIdentityParameters& parameters);
 
 // Reads STS's answer (`status` the HTTP status). An <ErrorResponse> is an
 // Error carrying its Code and Message: permission_denied for AccessDenied,
