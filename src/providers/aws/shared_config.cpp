@@ -18,7 +18,44 @@ std::optional<std::string> second_word(std::string_view section_name) {
     return std::move(words.value()[1]);
 }
 
-Result<std::filesystem::path> expand_home(const std::string& path, const Environment& environment) {
+bool is_word(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+// $NAME and ${NAME} replaced when NAME is set, left as they are when not
+// (Python's os.path.expandvars, which botocore runs on the file paths).
+std::string expand_variables(const std::string& path, const Environment& environment) {
+    std::string out;
+    for (std::size_t at = 0; at < path.size();) {
+        std::size_t dollar = path.find('$', at);
+        out += path.substr(at, dollar == std::string::npos ? std::string::npos : dollar - at);
+        if (dollar == std::string::npos) break;
+        std::size_t start = dollar + 1;
+        std::size_t end = start;
+        std::string name;
+        if (start < path.size() && path[start] == '{') {
+            end = path.find('}', start);
+            if (end != std::string::npos) {
+                name = path.substr(start + 1, end - start - 1);
+                ++end;
+            }
+        } else {
+            while (end < path.size() && is_word(path[end])) ++end;
+            name = path.substr(start, end - start);
+        }
+        auto value = name.empty() ? std::nullopt : environment(name);
+        if (value && end != std::string::npos) {
+            out += *value;
+            at = end;
+        } else {
+            out += '$';
+            at = start;
+        }
+    }
+    return out;
+}
+
+// Variables first, then a leading ~, as botocore expands the paths.
+Result<std::filesystem::path> expand_home(const std::string& unexpanded, const Environment& environment) {
+    std::string path = expand_variables(unexpanded, environment);
     if (path != "~" && path.rfind("~/", 0) != 0) return std::filesystem::path(path);
     auto home = environment_value(environment, "HOME");
     if (!home) {

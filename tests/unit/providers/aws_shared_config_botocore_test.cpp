@@ -181,7 +181,8 @@ TEST_CASE("random config files: tether resolves the profile botocore resolves") 
             std::ofstream(home / ".aws" / "config", std::ios::binary) << config;
         } else {
             std::ofstream(home / "elsewhere", std::ios::binary) << config;
-            c.environment["AWS_CONFIG_FILE"] = generate.chance(50) ? "~/elsewhere" : (home / "elsewhere").string();
+            c.environment["AWS_CONFIG_FILE"] = generate.pick(std::vector<std::string>{
+                "~/elsewhere", "$HOME/elsewhere", "${HOME}/elsewhere", (home / "elsewhere").string()});
         }
         if (generate.chance(70)) {
             std::ofstream(home / "creds", std::ios::binary) << generate.credentials_file();

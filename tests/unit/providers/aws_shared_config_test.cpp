@@ -163,6 +163,10 @@ TEST_CASE("file paths: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE with ~, e
         environment_of({{"HOME", "/h"}, {"AWS_CONFIG_FILE", "~/c"}, {"AWS_SHARED_CREDENTIALS_FILE", "/abs/k"}}));
     CHECK(paths.value().config_file == "/h/c");
     CHECK(paths.value().credentials_file == "/abs/k");
+    paths = aws::shared_config_paths(environment_of(
+        {{"HOME", "/h"}, {"D", "/d"}, {"AWS_CONFIG_FILE", "$D/c${D}x$UNSET/${U}$"}, {"AWS_SHARED_CREDENTIALS_FILE", "${D"}}));
+    CHECK(paths.value().config_file == "/d/c/dx$UNSET/${U}$");
+    CHECK(paths.value().credentials_file == "${D");
     auto no_home = aws::shared_config_paths(environment_of({}));
     REQUIRE_FALSE(no_home);
     CHECK(no_home.error().kind == ErrorKind::failed_precondition);
