@@ -140,21 +140,29 @@ struct Case {
     std::optional<std::string> explicit_profile;
 };
 
-// Ours, in the oracle's shape.
-json resolve(const Case& c) {
-    auto profile = aws::load_profile(tether::testing::environment_of(c.environment), c.explicit_profile);
-    if (!profile) {
-        return {{"ok", false}, {"kind", tether::to_string(profile.error().kind)}, {"message", profile.error().message}};
-    }
+json to_json(const aws::Section& section) {
     json settings = json::object();
-    for (const auto& [key, setting] : profile.value().settings()) {
+    for (const auto& [key, setting] : section) {
         if (setting.is_nested) {
             settings[key] = setting.nested;
         } else {
             settings[key] = setting.value;
         }
     }
-    return {{"ok", true}, {"profile", settings}};
+    return settings;
+}
+
+// Ours, in the oracle's shape.
+json resolve(const Case& c) {
+    auto profile = aws::load_profile(tether::testing::environment_of(c.environment), c.explicit_profile);
+    if (!profile) {
+        return {{"ok", false}, {"kind", tether::to_string(profile.error().kind)}, {"message", profile.error().message}};
+    }
+    json services = json::object();
+    auto shared = aws::load_shared_config(tether::testing::environment_of(c.environment));
+    REQUIRE(shared);
+    for (const auto& [name, section] : shared.value().services) services[name] = to_json(section);
+    return {{"ok", true}, {"profile", to_json(profile.value().settings())}, {"services", services}};
 }
 
 }  // namespace
@@ -217,6 +225,7 @@ TEST_CASE("random config files: tether resolves the profile botocore resolves") 
         REQUIRE(ours["ok"] == expected["ok"]);
         if (expected["ok"]) {
             CHECK(ours["profile"] == expected["profile"]);
+            CHECK(ours["services"] == expected["services"]);
             ++agreed_ok;
         } else {
             std::string kind = expected["error"] == "ProfileNotFound" ? "not_found" : "invalid_argument";
