@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "../../common/botocore.h"
 #include "tether/providers/aws/sigv4.h"
 
 namespace aws = tether::providers::aws;
@@ -20,16 +21,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int request_count = 400;
-
-// The first interpreter that has botocore: the image's python3, or
-// Debian's (scripts/setup-deps installs python3-botocore).
-std::string python_with_botocore() {
-    for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-        std::string probe = std::string(candidate) + " -c 'import botocore' > /dev/null 2>&1";
-        if (std::system(probe.c_str()) == 0) return candidate;
-    }
-    return {};
-}
 
 struct Generator {
     std::mt19937_64 random;
@@ -145,10 +136,6 @@ Case random_case(Generator& generate) {
 }  // namespace
 
 TEST_CASE("random requests: tether's SigV4 signatures are botocore's") {
-    std::string python = python_with_botocore();
-    REQUIRE_MESSAGE(!python.empty(),
-                    "no python3 with botocore: install python3-botocore (scripts/setup-deps does) to run this test");
-
     std::uint64_t seed = std::random_device{}();
     if (const char* fixed = std::getenv("TETHER_SIGV4_SEED")) seed = std::strtoull(fixed, nullptr, 10);
     CAPTURE(seed);
@@ -161,15 +148,8 @@ TEST_CASE("random requests: tether's SigV4 signatures are botocore's") {
         std::ofstream out(input);
         for (const auto& c : cases) out << c.oracle_input.dump() << '\n';
     }
-    std::string command = python + " " TETHER_SOURCE_DIR "/tests/oracles/botocore_sigv4.py < " + input.string();
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    char buffer[65536];
-    for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, got);
-    int status = ::pclose(pipe);
+    std::string output = tether::testing::run_oracle("botocore_sigv4.py", "< " + input.string());
     std::filesystem::remove(input);
-    REQUIRE_MESSAGE(status == 0, "botocore_sigv4.py failed");
 
     std::istringstream lines(output);
     std::size_t compared = 0;

@@ -1,0 +1,61 @@
+#include "json_answer.h"
+
+#include "tether/core/secret.h"
+#include "tether/core/timestamp.h"
+
+namespace tether::providers::aws {
+namespace {
+
+void wipe_strings(nlohmann::json& value) {
+    if (value.is_string()) {
+        wipe(value.get_ref<std::string&>());
+    } else if (value.is_structured()) {
+        for (auto& element : value) wipe_strings(element);
+    }
+}
+
+}  // namespace
+
+Result<JsonAnswer> JsonAnswer::parse(std::string_view text, std::string source) {
+    auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded()) {
+        return Error{ErrorKind::invalid_argument, source + " answered with text that is not JSON"};
+    }
+    if (!json.is_object()) {
+        wipe_strings(json);
+        return Error{ErrorKind::invalid_argument, source + " answered with JSON that is not an object"};
+    }
+    return JsonAnswer(std::move(json), std::move(source));
+}
+
+JsonAnswer::~JsonAnswer() { wipe_strings(json_); }
+
+Error JsonAnswer::invalid(const std::string& what) const {
+    return {ErrorKind::invalid_argument, source_ + " answered without a valid credential: " + what};
+}
+
+Result<std::string> JsonAnswer::text(const char* key) const {
+    auto value = optional_text(key);
+    if (!value) return value.error();
+    if (!value.value() || value.value()->empty()) return invalid(std::string("no ") + key);
+    return std::move(*value.value());
+}
+
+Result<std::optional<std::string>> JsonAnswer::optional_text(const char* key) const {
+    if (!has(key)) return std::optional<std::string>();
+    const auto& value = json_[key];
+    if (!value.is_string()) return invalid(std::string(key) + " is not a string");
+    return std::optional<std::string>(value.get<std::string>());
+}
+
+Result<std::optional<std::chrono::system_clock::time_point>> JsonAnswer::optional_time(const char* key) const {
+    using Time = std::optional<std::chrono::system_clock::time_point>;
+    auto value = optional_text(key);
+    if (!value) return value.error();
+    if (!value.value()) return Time();
+    auto time = parse_timestamp(*value.value());
+    if (!time) return invalid(std::string(key) + ": " + time.error().message);
+    return Time(time.value());
+}
+
+}  // namespace tether::providers::aws
