@@ -26,6 +26,27 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
       retry_timer_(io),
       watchdog_timer_(io) {
     ops::register_system_operations(catalog_);
+    ops::register_aws_operations(catalog_);
+    providers::register_builtin_providers(providers_);
+    facts_.providers = providers_.names();
+
+    // Cloud calls: the system's CAs (or SSL_CERT_FILE); without any, the
+    // runner still serves, and calls that need HTTPS fail saying why.
+    config::Environment environment = config::process_environment();
+    http::PoolOptions pool_options;
+    pool_options.proxy = http::ProxyEnvironment::from(environment);
+    auto pool = http::ConnectionPool::create(io.get_executor(), std::move(pool_options), environment);
+    if (pool) {
+        http_ = std::move(pool).value();
+    } else {
+        logger.warn("cloud calls over HTTPS will fail", {{"reason", pool.error().message}});
+    }
+    provider_context_.http = http_.get();
+    provider_context_.environment = environment;
+    provider_context_.endpoint_allowed = [this](std::string_view host, std::uint16_t port) {
+        return config_.policy.allows_endpoint(host, port);
+    };
+    provider_context_.runner = facts_.runner;
     if (auto interval = watchdog_interval()) keep_watchdog_fed(*interval);
 }
 
@@ -48,7 +69,8 @@ asio::awaitable<void> Agent::run() {
         if (stopping_) break;
 
         SessionServices services{catalog_, facts_, config_.policy, audit_ ? &*audit_ : nullptr,
-                                 [this](const tunnel::Welcome& welcome) { on_welcome(welcome); }};
+                                 [this](const tunnel::Welcome& welcome) { on_welcome(welcome); }, &providers_,
+                                 &provider_context_};
         SessionSettings settings;
         settings.max_in_flight = config_.max_in_flight;
         settings.max_message_bytes = config_.max_message_bytes;

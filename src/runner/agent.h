@@ -12,7 +12,9 @@
 #include <string>
 
 #include "tether/core/exit_code.h"
+#include "tether/http/connection_pool.h"
 #include "tether/ops/catalog.h"
+#include "tether/providers/provider.h"
 #include "tether/runner/audit_trail.h"
 #include "tether/runner/backoff.h"
 #include "tether/runner/config.h"
@@ -45,6 +47,9 @@ private:
     const RunnerConfig& config_;
     std::unique_ptr<tunnel::Dialer> dialer_;
     ops::Catalog catalog_;
+    providers::Registry providers_;
+    std::shared_ptr<http::ConnectionPool> http_;  // null when the runner has no CAs to verify servers with
+    providers::ProviderContext provider_context_;
     ops::RunnerFacts facts_;
     std::optional<AuditTrail> audit_;
     Backoff backoff_;

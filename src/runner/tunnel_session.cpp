@@ -212,7 +212,8 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
             // The connection (and its inline credentials) lives as long as
             // the flight: wiped when the request is done.
             const auto& connection = flight->request.connection_config;
-            ops::OperationContext context{flight->wake, self->services_.facts, connection ? &*connection : nullptr};
+            ops::OperationContext context{flight->wake, self->services_.facts, connection ? &*connection : nullptr,
+                                          self->services_.providers, self->services_.provider_context};
             Result<json> outcome = co_await handler(params, context);
             self->answer(id, flight, std::move(outcome));
         },

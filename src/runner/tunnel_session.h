@@ -49,6 +49,8 @@ struct SessionServices {
     const Policy& policy;
     AuditTrail* audit = nullptr;
     std::function<void(const tunnel::Welcome&)> on_welcome;
+    const providers::Registry* providers = nullptr;
+    providers::ProviderContext* provider_context = nullptr;
 };
 
 class TunnelSession : public std::enable_shared_from_this<TunnelSession> {

@@ -15,6 +15,7 @@
 
 #include "tether/core/error.h"
 #include "tether/providers/connection.h"
+#include "tether/providers/provider.h"
 
 // The operations a runner executes: a fixed catalog of named handlers,
 // registered explicitly (a static binary may never run an archive's static
@@ -40,6 +41,10 @@ struct OperationContext {
     // The connection the request names, as the server resolved it; nullptr
     // when it names none.
     const providers::ConnectionConfig* connection = nullptr;
+    // The credential providers and what they work with; nullptr where the
+    // runner has none (tests of the system operations).
+    const providers::Registry* providers = nullptr;
+    providers::ProviderContext* provider_context = nullptr;
 };
 
 using Handler = std::function<boost::asio::awaitable<Result<nlohmann::json>>(const nlohmann::json& params,
@@ -59,6 +64,9 @@ private:
 
 // system.info, system.echo, system.sleep and system.generate.
 void register_system_operations(Catalog& catalog);
+
+// aws.call: one AWS API request with a connection's credentials.
+void register_aws_operations(Catalog& catalog);
 
 // Every operation type this version of tether defines; the server refuses
 // to queue any other.
