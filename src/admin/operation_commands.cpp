@@ -6,6 +6,7 @@
 
 #include "tether/admin/account_commands.h"
 #include "tether/admin/api_client.h"
+#include "tether/admin/operation_runner.h"
 #include "tether/admin/output.h"
 #include "tether/core/duration.h"
 #include "tether/core/error.h"
@@ -57,24 +58,6 @@ json params_of(const OperationArgs& args) {
     return params;
 }
 
-bool is_final(const std::string& status) {
-    return status == "succeeded" || status == "failed" || status == "cancelled" || status == "timed_out";
-}
-
-// The exit code for an operation that did not succeed, by its error code.
-ExitCode exit_code_of(const json& operation) {
-    std::string code = operation.contains("error") ? operation["error"].value("code", "") : "";
-    if (code == "permission_denied" || code == "unauthenticated" || code == "revoked") return ExitCode::refused;
-    if (code == "invalid_argument" || code == "unknown_operation" || code == "not_found" || code == "message_too_big") {
-        return ExitCode::data;
-    }
-    if (code == "busy" || code == "deadline_exceeded" || code == "shutting_down" || code == "runner_disconnected" ||
-        code == "unavailable" || code == "interrupted" || code == "cancelled") {
-        return ExitCode::retry;
-    }
-    return ExitCode::internal;
-}
-
 // Prints a finished operation: its result, or its typed error on stderr.
 int report(const AdminConfig& config, const json& operation) {
     std::string status = operation.value("status", "");
@@ -84,30 +67,11 @@ int report(const AdminConfig& config, const json& operation) {
         std::cout << operation.value("result", json()).dump(2) << "\n";
     }
     if (status == "succeeded") return 0;
-    if (!is_final(status)) {
+    if (!is_final_status(status)) {
         if (config.output != Output::json) std::cout << operation.value("id", "") << " " << status << "\n";
         return 0;
     }
-    const json error = operation.value("error", json::object());
-    std::cerr << "operation " << operation.value("id", "") << " " << status << ": " << error.value("code", "")
-              << ": " << error.value("message", "") << "\n";
-    return to_int(exit_code_of(operation));
-}
-
-// Polls until the operation ends: quickly at first (most answer within
-// milliseconds), then every half second.
-json wait_for(const AdminConfig& config, const std::string& id, std::chrono::milliseconds timeout) {
-    auto give_up = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(5);
-    auto interval = std::chrono::milliseconds(10);
-    for (;;) {
-        json operation = call_or_fail(config, "GET", "/v1/operations/" + id);
-        if (is_final(operation.value("status", ""))) return operation;
-        if (std::chrono::steady_clock::now() > give_up) {
-            fail(ExitCode::retry, "operation " + id + " has not ended after its timeout; see tether admin op get " + id);
-        }
-        std::this_thread::sleep_for(interval);
-        interval = std::min(interval * 2, std::chrono::milliseconds(500));
-    }
+    return report_failure(operation);
 }
 
 int run_operation(const AdminConfig& config, const OperationArgs& args) {
@@ -127,7 +91,7 @@ int run_operation(const AdminConfig& config, const OperationArgs& args) {
         }
         return 0;
     }
-    if (!is_final(operation.value("status", ""))) operation = wait_for(config, id, *timeout);
+    if (!is_final_status(operation.value("status", ""))) operation = wait_for_operation(config, id, *timeout);
     return report(config, operation);
 }
 

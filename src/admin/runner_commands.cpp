@@ -1,6 +1,4 @@
 // tether admin runner …
-#include <openssl/evp.h>
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -8,6 +6,7 @@
 #include "tether/admin/api_client.h"
 #include "tether/admin/output.h"
 #include "tether/core/error.h"
+#include "tether/crypto/base64.h"
 #include "tether/crypto/secret_file.h"
 
 namespace tether::admin {
@@ -20,17 +19,9 @@ struct RunnerArgs {
     bool force = false;
 };
 
-std::string base64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(written));
-    return out;
-}
-
 // A Kubernetes Secret holding the file under the key credentials.json.
 std::string kubernetes_secret(const std::string& runner, std::string_view credentials) {
-    std::string encoded = base64(credentials);
+    std::string encoded = crypto::base64_encode(credentials);
     std::string manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tether-runner-" + runner +
                            "\n  labels:\n    app.kubernetes.io/name: tether-runner\ntype: Opaque\ndata:\n"
                            "  credentials.json: " + encoded + "\n";

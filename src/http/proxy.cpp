@@ -1,13 +1,12 @@
 #include "tether/http/proxy.h"
 
-#include <openssl/evp.h>
-
 #include <cassert>
 #include <cctype>
 #include <tuple>
 #include <utility>
 
 #include "tether/core/text.h"
+#include "tether/crypto/base64.h"
 
 namespace tether::http {
 namespace {
@@ -94,14 +93,6 @@ Result<Proxy> parse_proxy(std::string_view text, const std::string& variable) {
     return proxy;
 }
 
-std::string base64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                 reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(length));  // shrinks in place: nothing is left unwiped
-    return out;
-}
-
 }  // namespace
 
 ProxyEnvironment ProxyEnvironment::from(const config::Environment& env) {
@@ -130,7 +121,7 @@ Secret connect_request(const HostPort& target, const std::optional<Secret>& cred
     text.reserve(2 * authority.size() + 64 + (credentials ? 4 * (credentials->size() + 2) / 3 + 32 : 0));
     text += "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
     if (credentials) {
-        std::string encoded = base64(credentials->reveal());
+        std::string encoded = crypto::base64_encode(credentials->reveal());
         text += "Proxy-Authorization: Basic ";
         text += encoded;
         text += "\r\n";

@@ -1,11 +1,10 @@
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it.
 #include <utility>
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 
 #include "tether/core/text.h"
+#include "tether/crypto/base64.h"
 #include "tether/ops/catalog.h"
 #include "tether/providers/aws/provider.h"
 #include "tether/providers/aws/sigv4.h"
@@ -93,14 +92,6 @@ bool is_utf8(std::string_view text) {
         i += extra + 1;
     }
     return true;
-}
-
-std::string base64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(written));
-    return out;
 }
 
 // The request the params describe, aimed at the connection's endpoint.
@@ -210,7 +201,7 @@ asio::awaitable<Result<json>> aws_call(const json& params, OperationContext& con
     if (is_utf8(body)) {
         result["body"] = std::move(body);
     } else {
-        result["body_base64"] = base64(body);
+        result["body_base64"] = crypto::base64_encode(body);
     }
     co_return result;
 }

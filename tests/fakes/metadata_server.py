@@ -33,8 +33,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     keys = {}
     ecs_token = None
-    moto = None
-    role_arn = None
+    issued = None  # moto's temporary credentials, fetched once at start: IMDS answers fast
 
     def log_message(self, *args):
         pass
@@ -52,15 +51,8 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(status, why)
 
     def credentials(self):
-        if self.moto:
-            import boto3
-            sts = boto3.client("sts", endpoint_url=self.moto, region_name="us-east-1",
-                               aws_access_key_id=self.keys["access_key_id"],
-                               aws_secret_access_key=self.keys["secret_access_key"])
-            issued = sts.assume_role(RoleArn=self.role_arn, RoleSessionName="metadata-fake")["Credentials"]
-            return {"AccessKeyId": issued["AccessKeyId"], "SecretAccessKey": issued["SecretAccessKey"],
-                    "Token": issued["SessionToken"],
-                    "Expiration": issued["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if self.issued:
+            return dict(self.issued)
         expiration = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
         return {"AccessKeyId": self.keys["access_key_id"], "SecretAccessKey": self.keys["secret_access_key"],
                 "Token": "fake-session-token-" + secrets.token_hex(8),
@@ -111,8 +103,15 @@ def main():
     args = parser.parse_args()
     Handler.keys = json.loads(args.keys)
     Handler.ecs_token = args.ecs_token
-    Handler.moto = args.moto
-    Handler.role_arn = args.role_arn
+    if args.moto:
+        import boto3
+        sts = boto3.client("sts", endpoint_url=args.moto, region_name="us-east-1",
+                           aws_access_key_id=Handler.keys["access_key_id"],
+                           aws_secret_access_key=Handler.keys["secret_access_key"])
+        issued = sts.assume_role(RoleArn=args.role_arn, RoleSessionName="metadata-fake")["Credentials"]
+        Handler.issued = {"AccessKeyId": issued["AccessKeyId"], "SecretAccessKey": issued["SecretAccessKey"],
+                          "Token": issued["SessionToken"],
+                          "Expiration": issued["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")}
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"listening {server.server_address[1]}", flush=True)

@@ -32,24 +32,12 @@ std::string data_dir_bytes(const RunningServer& server) {
     return all;
 }
 
-json wait_for_end(const RunningServer& server, const std::string& id) {
-    auto give_up = std::chrono::steady_clock::now() + 20s;
-    json operation;
-    do {
-        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200);
-        std::string status = operation.value("status", "");
-        if (status != "queued" && status != "running") return operation;
-        std::this_thread::sleep_for(50ms);
-    } while (std::chrono::steady_clock::now() < give_up);
-    return operation;
-}
-
 json echo_with(const RunningServer& server, const std::string& runner, const std::string& connection) {
     json submitted = server.call("POST", "/v1/operations",
                                  {{"runner", runner}, {"type", "system.echo"}, {"params", {{"n", 1}}},
                                   {"connection", connection}, {"timeout", "20s"}},
                                  201);
-    return wait_for_end(server, submitted["id"]);
+    return wait_for_status(server, submitted["id"]);
 }
 
 }  // namespace
@@ -206,7 +194,7 @@ TEST_CASE("an operation naming a connection: the runner's policy decides on conn
     REQUIRE(server.admin({"connection", "delete", "aws-inline"}).exit_code == 0);
     RunningRunner runner(server, runner_credentials, "[policy]\n" + ops + "connections = [\"*\"]\nproviders = [\"*\"]\nauth_modes = [\"*\"]\n");
     runner.wait_until_connected();
-    json failed = wait_for_end(server, queued["id"]);
+    json failed = wait_for_status(server, queued["id"]);
     CHECK(failed["status"] == "failed");
     CHECK(failed["error"]["code"] == "failed_precondition");
     CHECK(failed["error"]["message"] == "connection aws-inline was deleted after the operation was submitted");

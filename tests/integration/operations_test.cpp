@@ -11,19 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-json wait_for_status(const RunningServer& server, const std::string& id, std::chrono::milliseconds timeout = 20s,
-                     const std::string& key = "") {
-    auto give_up = std::chrono::steady_clock::now() + timeout;
-    json operation;
-    do {
-        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200, key);
-        std::string status = operation.value("status", "");
-        if (status != "queued" && status != "running") return operation;
-        std::this_thread::sleep_for(50ms);
-    } while (std::chrono::steady_clock::now() < give_up);
-    return operation;
-}
-
 json submit(const RunningServer& server, const std::string& runner, const std::string& type, json params = json::object(),
             const std::string& timeout = "30s", unsigned expected = 201) {
     return server.call("POST", "/v1/operations",

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "process.h"
 #include "tether/http/client.h"
@@ -104,5 +105,21 @@ struct RunningServer {
 private:
     std::vector<std::string> extra_;
 };
+
+// Polls an operation until it is neither queued nor running (or `timeout`
+// passes); the last answer either way.
+inline nlohmann::json wait_for_status(const RunningServer& server, const std::string& id,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                                      const std::string& key = "") {
+    auto give_up = std::chrono::steady_clock::now() + timeout;
+    nlohmann::json operation;
+    do {
+        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200, key);
+        std::string status = operation.value("status", "");
+        if (status != "queued" && status != "running") return operation;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() < give_up);
+    return operation;
+}
 
 }  // namespace tether::testing

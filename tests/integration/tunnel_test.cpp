@@ -28,18 +28,6 @@ json run_operation(const RunningServer& server, std::vector<std::string> args, i
     return json::parse(outcome.out, nullptr, false);
 }
 
-json wait_for_status(const RunningServer& server, const std::string& id, std::chrono::milliseconds timeout = 20s) {
-    auto give_up = std::chrono::steady_clock::now() + timeout;
-    json operation;
-    do {
-        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200);
-        std::string status = operation.value("status", "");
-        if (status != "queued" && status != "running") return operation;
-        std::this_thread::sleep_for(50ms);
-    } while (std::chrono::steady_clock::now() < give_up);
-    return operation;
-}
-
 std::vector<json> audit_lines(const std::filesystem::path& path) {
     std::vector<json> out;
     for (const auto& line : lines(read_text(path))) out.push_back(json::parse(line));

@@ -22,6 +22,9 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
 // Adds `connection …`.
 void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 
+// Adds `aws call …` and `aws s3 ls`.
+void add_aws_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
+
 // Adds `op …`.
 void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 

@@ -118,23 +118,7 @@ Result<ExpiringCredentials> parse_container_credentials(unsigned status, std::st
     }
     if (!answer) return answer.error();
     const JsonAnswer& json = answer.value();
-    auto key_id = json.text("AccessKeyId");
-    auto secret = json.text("SecretAccessKey");
-    auto token = json.text("Token");
-    auto expiration = json.optional_time("Expiration");
-    for (const Result<std::string>* field : {&key_id, &secret, &token}) {
-        if (!*field) return field->error();
-    }
-    if (!expiration) return expiration.error();
-    if (!expiration.value()) return json.invalid("no Expiration");
-    ExpiringCredentials out;
-    out.credentials.access_key_id = std::move(key_id).value();
-    out.credentials.secret_access_key = Secret(secret.value());
-    out.credentials.session_token = Secret(token.value());
-    wipe(secret.value());
-    wipe(token.value());
-    out.expiration = expiration.value();
-    return out;
+    return temporary_credentials(json);
 }
 
 }  // namespace tether::providers::aws

@@ -148,23 +148,7 @@ Result<ExpiringCredentials> parse_imds_credentials(unsigned status, std::string_
         return Error{ErrorKind::unavailable,
                      "instance metadata: the role's credentials are not ready: Code " + code.value() + detail};
     }
-    auto key_id = json.text("AccessKeyId");
-    auto secret = json.text("SecretAccessKey");
-    auto token = json.text("Token");
-    auto expiration = json.optional_time("Expiration");
-    for (const Result<std::string>* field : {&key_id, &secret, &token}) {
-        if (!*field) return field->error();
-    }
-    if (!expiration) return expiration.error();
-    if (!expiration.value()) return json.invalid("no Expiration");
-    ExpiringCredentials out;
-    out.credentials.access_key_id = std::move(key_id).value();
-    out.credentials.secret_access_key = Secret(secret.value());
-    out.credentials.session_token = Secret(token.value());
-    wipe(secret.value());
-    wipe(token.value());
-    out.expiration = expiration.value();
-    return out;
+    return temporary_credentials(json);
 }
 
 }  // namespace tether::providers::aws

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "tether/core/error.h"
+#include "tether/providers/aws/credentials.h"
 
 namespace tether::providers::aws {
 
@@ -38,5 +39,9 @@ private:
     nlohmann::json json_;
     std::string source_;
 };
+
+// {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}: temporary
+// credentials as the ECS agent and instance metadata hand them out.
+Result<ExpiringCredentials> temporary_credentials(const JsonAnswer& json);
 
 }  // namespace tether::providers::aws
