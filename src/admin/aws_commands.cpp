@@ -64,14 +64,23 @@ json xml_to_json(const pugi::xml_node& node) {
     return out;
 }
 
-// The first list of objects in `value`, depth first: what a Describe* or
-// List* call is about.
+// The list of objects a Describe* or List* answer is about (EC2's vpcSet,
+// IAM's ListUsersResult.Users), shallowest first; not one inside an entity
+// (an object with several scalar fields, such as CreateVpc's vpc), whose
+// answer reads better as pairs.
 const json* first_list(const json& value) {
-    if (value.is_array() && !value.empty() && value.front().is_object()) return &value;
-    if (value.is_object() || value.is_array()) {
-        for (const auto& item : value) {
-            if (const json* found = first_list(item)) return found;
+    std::vector<const json*> level = {&value};
+    while (!level.empty()) {
+        std::vector<const json*> next;
+        for (const json* node : level) {
+            if (node->is_array() && !node->empty() && node->front().is_object()) return node;
+            if (!node->is_object()) continue;
+            std::size_t scalars = 0;
+            for (const auto& item : *node) scalars += item.is_string() ? 1 : 0;
+            if (scalars > 2) continue;
+            for (const auto& item : *node) next.push_back(&item);
         }
+        level = std::move(next);
     }
     return nullptr;
 }

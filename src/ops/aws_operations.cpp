@@ -187,6 +187,7 @@ asio::awaitable<Result<json>> aws_call(const json& params, OperationContext& con
     auto authorized = co_await providers::authorize_call(*context.providers, *context.connection, call.value(),
                                                          *context.provider_context);
     if (!authorized) co_return authorized.error();
+    if (context.endpoint != nullptr) *context.endpoint = call.value().request.url.authority.to_string();
     auto response = co_await context.provider_context->http->send(call.value().request, call.value().tls);
     // The signature is good for minutes: it goes with the request.
     for (auto& [name, value] : call.value().request.headers) wipe(value);

@@ -39,6 +39,7 @@ struct TunnelSession::Flight {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
     tunnel::Message request;  // id, operation, connection: what the audit records (params are dropped)
+    std::optional<std::string> endpoint;  // where the operation sent its request, for the audit trail
     bool answered = false;
 };
 
@@ -87,7 +88,7 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
         flight->answered = true;
         flight->deadline.cancel();
         flight->wake.cancel();
-        record(flight->request, "tunnel_lost", flight->started, flight->received_at);
+        record(flight->request, "tunnel_lost", flight->started, flight->received_at, flight->endpoint);
     }
     in_flight_.clear();
 
@@ -213,7 +214,8 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
             // the flight: wiped when the request is done.
             const auto& connection = flight->request.connection_config;
             ops::OperationContext context{flight->wake, self->services_.facts, connection ? &*connection : nullptr,
-                                          self->services_.providers, self->services_.provider_context};
+                                          self->services_.providers, self->services_.provider_context,
+                                          &flight->endpoint};
             Result<json> outcome = co_await handler(params, context);
             self->answer(id, flight, std::move(outcome));
         },
@@ -259,19 +261,22 @@ void TunnelSession::answer(const std::string& id, const std::shared_ptr<Flight>&
         result_code = error_code.empty() ? tunnel::error_code_for(outcome.error().kind) : error_code;
         channel_->send(tunnel::error_message(id, result_code, outcome.error().message));
     }
-    record(flight->request, result_code, flight->started, flight->received_at);
+    record(flight->request, result_code, flight->started, flight->received_at, flight->endpoint);
     if (draining_ && in_flight_.empty()) close_tunnel();
 }
 
 void TunnelSession::record(const tunnel::Message& request, std::string_view outcome,
                            std::chrono::steady_clock::time_point started,
-                           std::chrono::system_clock::time_point received_at) {
+                           std::chrono::system_clock::time_point received_at,
+                           const std::optional<std::string>& endpoint) {
     if (services_.audit == nullptr) return;
     AuditRecord entry;
     entry.time = received_at;
     entry.request_id = request.id;
     entry.operation = request.operation;
     entry.connection = request.connection.value_or("");
+    if (request.connection_config) entry.auth_mode = request.connection_config->auth_mode;
+    entry.endpoint = endpoint;
     entry.outcome = std::string(outcome);
     entry.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (auto appended = services_.audit->append(entry); !appended) {

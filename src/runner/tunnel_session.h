@@ -76,7 +76,8 @@ private:
                 std::string_view error_code = {});
     void send_result(const std::string& id, std::string result);
     void record(const tunnel::Message& request, std::string_view outcome,
-                std::chrono::steady_clock::time_point started, std::chrono::system_clock::time_point received_at);
+                std::chrono::steady_clock::time_point started, std::chrono::system_clock::time_point received_at,
+                const std::optional<std::string>& endpoint = std::nullopt);
     void close_tunnel();
 
     boost::asio::io_context& io_;

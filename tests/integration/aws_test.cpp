@@ -156,7 +156,12 @@ TEST_CASE("aws.call with inline keys: STS, EC2 and S3 against moto, which checks
     std::string secret = moto.keys["full"]["secret_access_key"];
     runner->process->stop(SIGTERM);
     CHECK(runner->process->err().find(secret) == std::string::npos);
-    CHECK(read_text(runner->audit_file()).find(secret) == std::string::npos);
+    std::string audit = read_text(runner->audit_file());
+    CHECK(audit.find(secret) == std::string::npos);
+    // The runner's own record names the connection, its auth mode and where the request went.
+    CHECK(audit.find(R"("operation":"aws.call","connection":"full","auth_mode":"inline","outcome":"succeeded")") !=
+          std::string::npos);
+    CHECK(audit.find("\"endpoint\":\"127.0.0.1:" + std::to_string(moto.server.port()) + "\"") != std::string::npos);
     CHECK(server.process->err().find(secret) == std::string::npos);
     for (const auto& entry : std::filesystem::recursive_directory_iterator(server.data)) {
         if (entry.is_regular_file()) CHECK_MESSAGE(read_text(entry.path()).find(secret) == std::string::npos, entry.path());

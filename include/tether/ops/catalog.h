@@ -45,6 +45,9 @@ struct OperationContext {
     // runner has none (tests of the system operations).
     const providers::Registry* providers = nullptr;
     providers::ProviderContext* provider_context = nullptr;
+    // Set by a handler to the host:port it sends its request to: the
+    // runner's audit trail records it.
+    std::optional<std::string>* endpoint = nullptr;
 };
 
 using Handler = std::function<boost::asio::awaitable<Result<nlohmann::json>>(const nlohmann::json& params,
