@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "tether/core/text.h"
-#include "tether/crypto/base64.h"
+#include "http_call.h"
 #include "tether/ops/catalog.h"
 #include "tether/providers/aws/provider.h"
 #include "tether/providers/aws/sigv4.h"
@@ -18,7 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-constexpr std::size_t default_max_response_bytes = 16 * 1024 * 1024;
 constexpr std::chrono::seconds call_timeout{60};
 
 Error invalid(std::string message) { return {ErrorKind::invalid_argument, "aws.call: " + std::move(message)}; }
@@ -36,62 +35,11 @@ bool is_reserved_header(std::string_view lower) {
            lower == "x-amz-content-sha256";
 }
 
-// Hop-by-hop fields say nothing about the API's answer.
-bool is_returned_header(std::string_view lower) {
-    return lower != "connection" && lower != "keep-alive" && lower != "transfer-encoding" && lower != "set-cookie";
-}
-
 Result<std::string> string_param(const json& params, const char* key, std::string fallback) {
     auto found = params.find(key);
     if (found == params.end() || found->is_null()) return fallback;
     if (!found->is_string()) return invalid(std::string(key) + " must be a string");
     return found->get<std::string>();
-}
-
-// key=value pairs percent-encoded as SigV4 wants them, in the given order.
-Result<std::string> encoded_pairs(const json& object, const char* what) {
-    if (!object.is_object()) return invalid(std::string(what) + " must be an object of strings");
-    std::string out;
-    for (const auto& [key, value] : object.items()) {
-        if (!value.is_string()) return invalid(std::string(what) + " " + key.substr(0, 64) + " must be a string");
-        if (!out.empty()) out += '&';
-        out += providers::aws::uri_encode(key, false) + "=" + providers::aws::uri_encode(value.get<std::string>(), false);
-    }
-    return out;
-}
-
-// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
-// surrogates): such a body goes back as text, any other as base64.
-bool is_utf8(std::string_view text) {
-    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    for (std::size_t i = 0; i < text.size();) {
-        unsigned char c = byte(i);
-        std::size_t extra = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        if (c < 0x80) {
-            extra = 0;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            if (c == 0xE0) low = 0xA0;
-            if (c == 0xED) high = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            if (c == 0xF0) low = 0x90;
-            if (c == 0xF4) high = 0x8F;
-        } else {
-            return false;
-        }
-        if (text.size() - i <= extra) return false;
-        for (std::size_t k = 1; k <= extra; ++k) {
-            unsigned char next = byte(i + k);
-            if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
-        }
-        i += extra + 1;
-    }
-    return true;
 }
 
 // The request the params describe, aimed at the connection's endpoint.
@@ -139,7 +87,7 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
     std::string base_path = request.url.target == "/" ? "" : request.url.target;
     request.url.target = base_path + path.value();
     if (params.contains("query") && !params["query"].is_null()) {
-        auto query = encoded_pairs(params["query"], "query");
+        auto query = encoded_query(params["query"], "aws.call: query");
         if (!query) return query.error();
         if (!query.value().empty()) request.url.target += "?" + query.value();
     }
@@ -161,19 +109,14 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
         request.body = body.value();
     }
     if (has_form) {
-        auto form = encoded_pairs(params["form"], "form");
+        auto form = encoded_query(params["form"], "aws.call: form");
         if (!form) return form.error();
         request.body = form.value();
         request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
     }
-    request.max_response_bytes = default_max_response_bytes;
-    if (params.contains("max_response_bytes")) {
-        const json& limit = params["max_response_bytes"];
-        if (!limit.is_number_unsigned() || limit.get<std::size_t>() == 0 || limit.get<std::size_t>() > default_max_response_bytes) {
-            return invalid("max_response_bytes must be from 1 to " + std::to_string(default_max_response_bytes));
-        }
-        request.max_response_bytes = limit.get<std::size_t>();
-    }
+    auto limit = response_limit(params, "aws.call");
+    if (!limit) return limit.error();
+    request.max_response_bytes = limit.value();
     return call;
 }
 
@@ -184,27 +127,7 @@ asio::awaitable<Result<json>> aws_call(const json& params, OperationContext& con
     }
     auto call = build_call(params, *context.connection, *context.provider_context);
     if (!call) co_return call.error();
-    auto authorized = co_await providers::authorize_call(*context.providers, *context.connection, call.value(),
-                                                         *context.provider_context);
-    if (!authorized) co_return authorized.error();
-    if (context.endpoint != nullptr) *context.endpoint = call.value().request.url.authority.to_string();
-    auto response = co_await context.provider_context->http->send(call.value().request, call.value().tls);
-    // The signature is good for minutes: it goes with the request.
-    for (auto& [name, value] : call.value().request.headers) wipe(value);
-    if (!response) co_return response.error();
-
-    json headers = json::object();
-    for (const auto& [name, value] : response.value().headers) {
-        if (is_returned_header(name)) headers[name] = value;
-    }
-    json result = {{"status", response.value().status}, {"headers", std::move(headers)}};
-    std::string& body = response.value().body;
-    if (is_utf8(body)) {
-        result["body"] = std::move(body);
-    } else {
-        result["body_base64"] = crypto::base64_encode(body);
-    }
-    co_return result;
+    co_return co_await send_authorized(call.value(), context);
 }
 
 }  // namespace

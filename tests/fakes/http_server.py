@@ -3,14 +3,16 @@
 (Python's http.server and ssl): it stands in for a cloud endpoint.
 
     http_server.py [--tls-cert PEM --tls-key PEM] [--client-ca PEM]
-                   [--bearer TOKEN] [--idle-timeout SECONDS] [--host 127.0.0.1]
+                   [--bearer TOKEN] [--idle-timeout SECONDS] [--kubernetes] [--host 127.0.0.1]
 
-Prints "listening PORT" once ready. Every answer keeps the connection open
+Prints "listening PORT" once ready, then "request METHOD PATH
+authorization=yes|no" for each request. Every answer keeps the connection open
 (HTTP/1.1) unless the path says otherwise. With --client-ca the TLS
 handshake requires a client certificate from that CA; with --bearer every
 request needs "Authorization: Bearer TOKEN" (else 401, as an API server
 answers).
 
+    /api/v1/namespaces/NS/pods   with --kubernetes: a PodList of two pods in NS
     /big/N     N bytes of "x"
     /slow/MS   waits MS milliseconds, then echoes
     /close     echoes, then closes the connection
@@ -31,6 +33,7 @@ connection_ids = itertools.count(1)
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     bearer = None
+    kubernetes = False
 
     def setup(self):
         super().setup()
@@ -52,11 +55,22 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        # One line per request, so a test can tell whether anything (and a
+        # credential) reached this server.
+        print(f"request {self.command} {urllib.parse.urlsplit(self.path).path} "
+              f"authorization={'yes' if self.headers.get('Authorization') else 'no'}", flush=True)
         if self.bearer is not None and self.headers.get("Authorization") != "Bearer " + self.bearer:
             self.answer(401, json.dumps({"kind": "Status", "status": "Failure", "reason": "Unauthorized",
                                          "code": 401}).encode())
             return
         url = urllib.parse.urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        if self.kubernetes and len(parts) == 5 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "pods":
+            namespace = parts[3]
+            pods = [{"metadata": {"name": name, "namespace": namespace}, "status": {"phase": phase}}
+                    for name, phase in (("web-" + namespace, "Running"), ("job-" + namespace, "Succeeded"))]
+            self.answer(200, json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": pods}).encode())
+            return
         if url.path.startswith("/big/"):
             self.answer(200, b"x" * int(url.path[5:]), "application/octet-stream")
             return
@@ -82,9 +96,11 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--client-ca")
     parser.add_argument("--bearer")
+    parser.add_argument("--kubernetes", action="store_true", help="answer pod lists as an API server would")
     parser.add_argument("--idle-timeout", type=float, help="seconds before an idle connection is dropped, unannounced")
     args = parser.parse_args()
     Handler.bearer = args.bearer
+    Handler.kubernetes = args.kubernetes
     if args.idle_timeout:
         Handler.timeout = args.idle_timeout
     server = ThreadingHTTPServer((args.host, 0), Handler)
