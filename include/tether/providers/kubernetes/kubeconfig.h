@@ -45,8 +45,9 @@ struct ExecConfig {
     std::string interactive_mode;
 };
 
-// Where an entry came from: the file (empty for in-memory text), and
-// "source:line" for messages.
+// Where an entry came from: the file (the `source` of text parsed with a
+// base directory; empty for an inline kubeconfig), and "source:line" for
+// messages.
 struct Origin {
     std::filesystem::path file;
     std::string where;
