@@ -16,7 +16,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     std::string compact;
     compact.reserve(text.size());
     for (char c : text) {
-        if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
+        if (c == '\n' || c == '\r') continue;
         bool valid = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
                      c == '/' || c == '=';
         if (!valid) return std::nullopt;

@@ -1,7 +1,5 @@
 #include "tether/providers/connection.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -9,6 +7,7 @@
 #include "tether/core/duration.h"
 #include "tether/core/endpoint.h"
 #include "tether/pki/certificate.h"
+#include "tether/providers/kubernetes/kubeconfig.h"
 
 namespace tether::providers {
 namespace {
@@ -137,24 +136,17 @@ std::optional<std::string> aws_credentials(std::string_view text) {
     return problem;
 }
 
-// A kubeconfig (YAML or JSON) that names at least one cluster, user and
-// context. The runner resolves the context; here only its shape is checked.
+// A kubeconfig (YAML or JSON), read by the same parser as the runner's,
+// that names at least one cluster, user and context. The runner resolves
+// the context; here only what can be checked without its files is.
 std::optional<std::string> kubeconfig(std::string_view text) {
-    try {
-        YAML::Node root = YAML::Load(std::string(text));
-        if (!root.IsMap()) return "a kubeconfig: a YAML mapping with clusters, users and contexts";
-        if (root["kind"] && root["kind"].as<std::string>() != "Config") return "a kubeconfig: kind must be Config";
-        for (const char* list : {"clusters", "users", "contexts"}) {
-            if (!root[list] || !root[list].IsSequence() || root[list].size() == 0) {
-                return std::string("a kubeconfig: it has no ") + list;
-            }
-        }
-        return std::nullopt;
-    } catch (const YAML::Exception& error) {
-        // The mark (line, column) names the place without quoting the text.
-        return "a kubeconfig: YAML error at line " + std::to_string(error.mark.line + 1) + ", column " +
-               std::to_string(error.mark.column + 1);
-    }
+    auto parsed = kubernetes::parse_kubeconfig(text, "kubeconfig", std::nullopt);
+    if (!parsed) return "a kubeconfig: " + parsed.error().message;
+    const auto& config = parsed.value();
+    if (config.clusters.empty()) return "a kubeconfig: it has no clusters";
+    if (config.users.empty()) return "a kubeconfig: it has no users";
+    if (config.contexts.empty()) return "a kubeconfig: it has no contexts";
+    return std::nullopt;
 }
 
 const std::vector<ProviderRules>& all_rules() {

@@ -1,6 +1,7 @@
 #include "tether/providers/provider.h"
 
 #include "tether/providers/aws/provider.h"
+#include "tether/providers/kubernetes/provider.h"
 
 namespace tether::providers {
 
@@ -22,7 +23,10 @@ std::vector<std::string> Registry::names() const {
     return names;
 }
 
-void register_builtin_providers(Registry& registry) { (void)registry.add(std::make_unique<aws::AwsProvider>()); }
+void register_builtin_providers(Registry& registry) {
+    (void)registry.add(std::make_unique<aws::AwsProvider>());
+    (void)registry.add(std::make_unique<kubernetes::KubernetesProvider>());
+}
 
 boost::asio::awaitable<Result<Done>> authorize_call(const Registry& registry, const ConnectionConfig& connection,
                                                     Call& call, ProviderContext& context) {

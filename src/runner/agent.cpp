@@ -27,6 +27,7 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
       watchdog_timer_(io) {
     ops::register_system_operations(catalog_);
     ops::register_aws_operations(catalog_);
+    ops::register_kubernetes_operations(catalog_);
     providers::register_builtin_providers(providers_);
     facts_.providers = providers_.names();
 

@@ -10,8 +10,9 @@ namespace tether::crypto {
 
 std::string base64_encode(std::string_view bytes);
 
-// nullopt unless `text` is well-formed padded base64 (whitespace between
-// groups, as in wrapped PEM bodies, is skipped).
+// nullopt unless `text` is well-formed padded base64. Line breaks are
+// skipped (wrapped PEM bodies), as Go's decoder skips them for kubeconfig
+// *-data fields; any other character outside the alphabet is refused.
 std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace tether::crypto

@@ -71,6 +71,9 @@ void register_system_operations(Catalog& catalog);
 // aws.call: one AWS API request with a connection's credentials.
 void register_aws_operations(Catalog& catalog);
 
+// kubernetes.call: one request to a cluster's API server.
+void register_kubernetes_operations(Catalog& catalog);
+
 // Every operation type this version of tether defines; the server refuses
 // to queue any other.
 bool is_known_operation(std::string_view type);

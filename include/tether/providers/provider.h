@@ -83,7 +83,7 @@ private:
     std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers_;
 };
 
-// aws (and, as they land, kubernetes and exec).
+// aws and kubernetes (and exec, as it lands).
 void register_builtin_providers(Registry& registry);
 
 // The one way an operation gets a call authorised: permission_denied,

@@ -113,11 +113,16 @@ TEST_CASE("connection definitions: every problem is named, credentials never quo
         CHECK(message.find(secret) == std::string::npos);
     }
     CHECK(problem(check("kubernetes", "inline", {}, "clusters: [\n  bad")).starts_with(
-        "the credentials file must be a kubeconfig: YAML error at line"));
+        "the credentials file must be a kubeconfig: kubeconfig:2:"));
     CHECK(problem(check("kubernetes", "inline", {}, "apiVersion: v1\nkind: Config\nclusters: []\n")) ==
           "the credentials file must be a kubeconfig: it has no clusters");
     CHECK(problem(check("kubernetes", "inline", {}, "- a\n- b\n")) ==
-          "the credentials file must be a kubeconfig: a YAML mapping with clusters, users and contexts");
+          "the credentials file must be a kubeconfig: kubeconfig:1:1: a kubeconfig must be a mapping with clusters, users "
+          "and contexts");
+    // The runner's parser: an inline kubeconfig cannot name files on the runner.
+    CHECK(problem(check("kubernetes", "inline", {}, "users:\n- {name: u, user: {tokenFile: /token}}\n")) ==
+          "the credentials file must be a kubeconfig: kubeconfig:2:31: users[0].user.tokenFile names a file on the "
+          "runner, which an inline kubeconfig cannot use: embed the data instead");
 }
 
 TEST_CASE("wipe_json clears every string, nested ones too") {
