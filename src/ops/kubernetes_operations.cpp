@@ -96,7 +96,7 @@ asio::awaitable<Result<json>> kubernetes_call(const json& params, OperationConte
     if (!access) co_return access.error();
     auto call = build_call(params, access.value());
     if (!call) co_return call.error();
-    co_return co_await send_authorized(call.value(), context);
+    co_return co_await send_authorized(call.value(), context, /*json_body=*/true);
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
 // Adds `aws call …` and `aws s3 ls`.
 void add_aws_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 
+// Adds `kubectl get …`.
+void add_kubectl_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
+
 // Adds `op …`.
 void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 
