@@ -1,6 +1,7 @@
 #include "tether/providers/provider.h"
 
 #include "tether/providers/aws/provider.h"
+#include "tether/providers/exec/provider.h"
 #include "tether/providers/kubernetes/provider.h"
 
 namespace tether::providers {
@@ -23,9 +24,13 @@ std::vector<std::string> Registry::names() const {
     return names;
 }
 
-void register_builtin_providers(Registry& registry) {
+void register_builtin_providers(Registry& registry, const BuiltinOptions& options) {
     (void)registry.add(std::make_unique<aws::AwsProvider>());
     (void)registry.add(std::make_unique<kubernetes::KubernetesProvider>());
+    if (options.exec_command) {
+        (void)registry.add(std::make_unique<exec::ExecProvider>(
+            exec::ExecPlugin{*options.exec_command, options.exec_args, options.exec_timeout}));
+    }
 }
 
 boost::asio::awaitable<Result<Done>> authorize_call(const Registry& registry, const ConnectionConfig& connection,

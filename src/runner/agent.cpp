@@ -28,7 +28,7 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
     ops::register_system_operations(catalog_);
     ops::register_aws_operations(catalog_);
     ops::register_kubernetes_operations(catalog_);
-    providers::register_builtin_providers(providers_);
+    providers::register_builtin_providers(providers_, config.providers);
     facts_.providers = providers_.names();
 
     // Cloud calls: the system's CAs (or SSL_CERT_FILE); without any, the

@@ -87,6 +87,11 @@ std::vector<config::Spec> runner_specs() {
         {"policy.endpoints", Kind::list, "",
          "hosts this runner may send credentials to, as host or host:port patterns (*.amazonaws.com:443); empty "
          "allows none"},
+        {"exec.command", Kind::path, "",
+         "the exec provider's program (absolute path): it reads a connection's settings as JSON on stdin and "
+         "prints credentials as JSON; none: no exec provider"},
+        {"exec.args", Kind::list, "", "arguments for exec.command"},
+        {"exec.timeout", Kind::duration, "30s", "how long exec.command may run before it is killed"},
         {"audit.path", Kind::path, "",
          "append-only record of every request received (JSON lines, mode 0600); default audit.jsonl in the "
          "credentials file's directory"},
@@ -115,6 +120,14 @@ RunnerConfig runner_config(const config::Settings& settings) {
     config.connect_timeout = settings.duration("connect_timeout");
     config.reconnect_initial = settings.duration("reconnect.initial");
     config.reconnect_max = settings.duration("reconnect.max");
+    if (settings.has("exec.command")) {
+        std::filesystem::path command = settings.text("exec.command");
+        if (!command.is_absolute()) fail(ExitCode::config, "exec.command must be an absolute path, not " + command.string());
+        config.providers.exec_command = command;
+    }
+    config.providers.exec_args = settings.list("exec.args");
+    config.providers.exec_timeout = settings.duration("exec.timeout");
+    if (config.providers.exec_timeout.count() < 1) fail(ExitCode::config, "exec.timeout must be positive");
     if (config.liveness_timeout.count() < 1000) fail(ExitCode::config, "liveness_timeout must be at least 1s");
     if (config.reconnect_initial.count() < 1 || config.reconnect_max < config.reconnect_initial) {
         fail(ExitCode::config, "reconnect.initial must be positive and at most reconnect.max");

@@ -351,3 +351,40 @@ TEST_CASE("the runner's own identity by web identity (IRSA): AssumeRoleWithWebId
     runner->process->stop(SIGTERM);
     CHECK(runner->process->err().find("c2lnbmF0dXJl") == std::string::npos);
 }
+
+TEST_CASE("the exec provider: the runner's own program gets the connection's settings on stdin and prints the keys") {
+    Moto moto;
+    RunningServer server;
+    // The plugin checks what it was given, then answers in AWS's credential_process shape.
+    json keys = {{"Version", 1},
+                 {"AccessKeyId", moto.keys["full"]["access_key_id"]},
+                 {"SecretAccessKey", moto.keys["full"]["secret_access_key"]}};
+    write_file(server.dir / "vault-plugin.sh",
+               "#!/bin/sh\ninput=$(cat)\necho \"$input\" > " + (server.dir / "plugin-input.json").string() +
+                   "\ncase \"$input\" in *'\"vault_path\":\"aws/prod\"'*) ;; *) echo 'vault: no such path' >&2; exit 3;; esac\n"
+                   "cat <<'EOF'\n" + keys.dump() + "\nEOF\n",
+               0700);
+    create_connection(server, {"vault", "--provider", "exec", "--auth-mode", "runner-delegated", "--set", "vault_path=aws/prod",
+                               "--set", "region=us-east-1", "--set", "endpoint_url=" + moto.url()});
+    create_connection(server, {"vault-missing", "--provider", "exec", "--auth-mode", "runner-delegated", "--set",
+                               "vault_path=aws/none", "--set", "region=us-east-1", "--set", "endpoint_url=" + moto.url()});
+    std::string policy = "[policy]\noperations = [\"aws.call\"]\nconnections = [\"*\"]\nproviders = [\"exec\"]\n"
+                         "auth_modes = [\"runner-delegated\"]\nendpoints = [\"127.0.0.1:*\"]\n\n[exec]\ncommand = \"" +
+                         (server.dir / "vault-plugin.sh").string() + "\"\ntimeout = \"10s\"\n";
+    auto runner = connected_runner(server, "cloud", policy);
+
+    json identity = sts_identity(server, "vault");
+    CHECK(body_of(identity).find("arn:aws:iam::123456789012:user/full") != std::string::npos);
+    json input = json::parse(read_text(server.dir / "plugin-input.json"));
+    CHECK(input["connection"] == "vault");
+    CHECK(input["settings"]["vault_path"] == "aws/prod");
+    CHECK(input["service"] == "sts");
+    CHECK(input["region"] == "us-east-1");
+
+    json refused = sts_identity(server, "vault-missing");
+    CHECK(refused["status"] == "failed");
+    CHECK(refused["error"]["code"] == "unavailable");
+    CHECK(refused["error"]["message"].get<std::string>().find("vault: no such path") != std::string::npos);
+    runner->process->stop(SIGTERM);
+    CHECK(runner->process->err().find(moto.keys["full"]["secret_access_key"].get<std::string>()) == std::string::npos);
+}

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,8 +84,16 @@ private:
     std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers_;
 };
 
-// aws and kubernetes (and exec, as it lands).
-void register_builtin_providers(Registry& registry);
+struct BuiltinOptions {
+    // The exec provider's program, from the runner's own config; without
+    // one there is no exec provider.
+    std::optional<std::filesystem::path> exec_command;
+    std::vector<std::string> exec_args;
+    std::chrono::milliseconds exec_timeout{30'000};
+};
+
+// aws, kubernetes and, when the runner names a program, exec.
+void register_builtin_providers(Registry& registry, const BuiltinOptions& options = {});
 
 // The one way an operation gets a call authorised: permission_denied,
 // before any credential is resolved, when the connection's provider is not

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tether/core/settings.h"
+#include "tether/providers/provider.h"
 #include "tether/runner/policy.h"
 
 namespace tether::runner {
@@ -31,6 +32,7 @@ struct RunnerConfig {
     std::chrono::milliseconds connect_timeout{15'000};
     std::chrono::milliseconds reconnect_initial{500};
     std::chrono::milliseconds reconnect_max{60'000};
+    providers::BuiltinOptions providers;  // the exec provider's program
 };
 
 std::vector<config::Spec> runner_specs();

@@ -8,6 +8,7 @@
 #include "tether/providers/aws/endpoints.h"
 #include "tether/providers/aws/instance_metadata.h"
 #include "tether/providers/aws/request_signing.h"
+#include "tether/providers/offload.h"
 
 namespace tether::providers::aws {
 namespace {
@@ -307,7 +308,10 @@ awaitable<Result<ExpiringCredentials>> CredentialChain::from_profile(const Share
     }
     if (profile.credential_process()) {
         co_return co_await cached("process\n" + profile.name(), context, [&]() -> awaitable<Result<ExpiringCredentials>> {
-            co_return run_credential_process(profile, env, context.request_timeout * 3);
+            std::chrono::milliseconds timeout = context.request_timeout * 3;
+            // A named callable: GCC 12 destroys a temporary lambda in a co_await twice.
+            auto run = [&profile, &env, timeout] { return run_credential_process(profile, env, timeout); };
+            co_return co_await offload(std::move(run));
         });
     }
     co_return not_configured("profile " + profile.name() + " holds no credentials");

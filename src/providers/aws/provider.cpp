@@ -106,8 +106,7 @@ Result<Credentials> parse_inline_credentials(const Secret& text) {
     return out;
 }
 
-bool AwsProvider::sends_credentials_to(const ConnectionConfig& connection, const Call& call,
-                                       const ProviderContext& context) const {
+bool is_aws_endpoint(const ConnectionConfig& connection, const Call& call, const Environment& environment) {
     const HostPort& peer = call.request.url.authority;
     std::string host = text::ascii_lower(peer.host);
     for (std::string_view domain : aws_domains) {
@@ -117,9 +116,9 @@ bool AwsProvider::sends_credentials_to(const ConnectionConfig& connection, const
     std::vector<std::string> configured;
     if (auto url = setting(connection, "endpoint_url")) configured.push_back(*url);
     if (call.aws) {
-        auto profile = profile_of(connection, context.environment);
+        auto profile = profile_of(connection, environment);
         if (profile) {
-            auto endpoint = configured_endpoint(service_id(call.aws->service), context.environment, profile.value());
+            auto endpoint = configured_endpoint(service_id(call.aws->service), environment, profile.value());
             if (endpoint && !endpoint.value().empty()) configured.push_back(endpoint.value());
         }
     }
@@ -130,6 +129,11 @@ bool AwsProvider::sends_credentials_to(const ConnectionConfig& connection, const
         }
     }
     return false;
+}
+
+bool AwsProvider::sends_credentials_to(const ConnectionConfig& connection, const Call& call,
+                                       const ProviderContext& context) const {
+    return is_aws_endpoint(connection, call, context.environment);
 }
 
 awaitable<Result<Done>> AwsProvider::authorize(const ConnectionConfig& connection, Call& call, ProviderContext& context) {

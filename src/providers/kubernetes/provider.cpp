@@ -7,6 +7,7 @@
 #include "tether/pki/certificate.h"
 #include "tether/pki/private_key.h"
 #include "tether/pki/tls.h"
+#include "tether/providers/offload.h"
 
 namespace tether::providers::kubernetes {
 namespace {
@@ -128,7 +129,9 @@ awaitable<Result<Done>> KubernetesProvider::authorize(const ConnectionConfig& co
         client_certificate = certificate->certificate_pem;
         client_key = certificate->key_pem.copy();
     } else if (const auto* exec = std::get_if<ExecConfig>(&access.value().auth)) {
-        auto credential = exec_credential(access.value(), *exec);
+        // A named callable: GCC 12 destroys a temporary lambda in a co_await twice.
+        auto run = [&] { return exec_credential(access.value(), *exec); };
+        auto credential = co_await offload(std::move(run));
         if (!credential) co_return credential.error();
         token = credential.value().token.copy();
         client_certificate = credential.value().client_certificate_pem;

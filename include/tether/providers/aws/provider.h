@@ -28,6 +28,12 @@ struct ServiceTarget {
 Result<ServiceTarget> service_target(const ConnectionConfig& connection, std::string_view service,
                                      const std::optional<std::string>& region, const Environment& environment);
 
+// Whether an AWS call may carry credentials to its host: one of AWS's
+// domains (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws, *.c2s.ic.gov,
+// *.sc2s.sgov.gov), or the endpoint the connection's endpoint_url or the
+// runner's endpoint settings configure for the service.
+bool is_aws_endpoint(const ConnectionConfig& connection, const Call& call, const Environment& environment);
+
 // Inline credentials: {"access_key_id", "secret_access_key", "session_token"?}.
 Result<Credentials> parse_inline_credentials(const Secret& text);
 
