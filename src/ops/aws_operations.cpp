@@ -45,11 +45,10 @@ Result<std::string> string_param(const json& params, const char* key, std::strin
 // The request the params describe, aimed at the connection's endpoint.
 Result<providers::Call> build_call(const json& params, const providers::ConnectionConfig& connection,
                                    const providers::ProviderContext& context) {
-    static const std::vector<std::string_view> known = {"service", "region", "method", "path", "query",
-                                                        "headers", "body", "form", "max_response_bytes"};
-    for (const auto& [key, value] : params.items()) {
-        if (std::find(known.begin(), known.end(), key) == known.end()) return invalid("unknown parameter '" + key.substr(0, 64) + "'");
-    }
+    auto known = check_known_params(params, {"service", "region", "method", "path", "query", "headers", "body", "form",
+                                             "max_response_bytes"},
+                                    "aws.call");
+    if (!known) return known.error();
     auto service = string_param(params, "service", "");
     if (!service) return service.error();
     if (!is_name(service.value(), 64)) return invalid("service must be an AWS service's endpoint name such as ec2, s3 or sts");
@@ -79,11 +78,7 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
 
     auto path = string_param(params, "path", "/");
     if (!path) return path.error();
-    bool path_ok = path.value().starts_with('/') && std::none_of(path.value().begin(), path.value().end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u <= 0x20 || u >= 0x7f || c == '?' || c == '#';
-    });
-    if (!path_ok) return invalid("path must start with '/' and be percent-encoded, without a query");
+    if (!is_request_path(path.value())) return invalid("path must start with '/' and be percent-encoded, without a query");
     std::string base_path = request.url.target == "/" ? "" : request.url.target;
     request.url.target = base_path + path.value();
     if (params.contains("query") && !params["query"].is_null()) {

@@ -1,5 +1,7 @@
 #include "http_call.h"
 
+#include <algorithm>
+
 #include "tether/crypto/base64.h"
 #include "tether/providers/aws/sigv4.h"
 
@@ -23,6 +25,24 @@ Result<std::string> encoded_query(const nlohmann::json& object, std::string_view
         out += providers::aws::uri_encode(key, false) + "=" + providers::aws::uri_encode(value.get<std::string>(), false);
     }
     return out;
+}
+
+Result<Done> check_known_params(const nlohmann::json& params, std::initializer_list<std::string_view> known,
+                                std::string_view operation) {
+    for (const auto& [key, value] : params.items()) {
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            return Error{ErrorKind::invalid_argument,
+                         std::string(operation) + ": unknown parameter '" + key.substr(0, 64) + "'"};
+        }
+    }
+    return Done{};
+}
+
+bool is_request_path(std::string_view path) {
+    return path.starts_with('/') && std::none_of(path.begin(), path.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u <= 0x20 || u >= 0x7f || c == '?' || c == '#';
+    });
 }
 
 Result<std::size_t> response_limit(const nlohmann::json& params, std::string_view operation) {

@@ -24,6 +24,15 @@ inline constexpr std::size_t default_max_response_bytes = 16 * 1024 * 1024;
 // (RFC 3986, as SigV4 and every API accept). `what` starts the messages.
 Result<std::string> encoded_query(const nlohmann::json& object, std::string_view what);
 
+// invalid_argument "OPERATION: unknown parameter 'x'" for a key of `params`
+// not in `known`.
+Result<Done> check_known_params(const nlohmann::json& params, std::initializer_list<std::string_view> known,
+                                std::string_view operation);
+
+// A request path as the operations take it: from '/', percent-encoded, no
+// query or fragment, printable ASCII.
+bool is_request_path(std::string_view path);
+
 // params.max_response_bytes: 1 to 16 MiB, 16 MiB when absent.
 Result<std::size_t> response_limit(const nlohmann::json& params, std::string_view operation);
 

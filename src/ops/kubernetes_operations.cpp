@@ -23,11 +23,10 @@ constexpr std::chrono::seconds call_timeout{60};
 Error invalid(std::string message) { return {ErrorKind::invalid_argument, "kubernetes.call: " + std::move(message)}; }
 
 Result<providers::Call> build_call(const json& params, const providers::kubernetes::ClusterAccess& access) {
-    static const std::vector<std::string_view> known = {"method", "path", "namespace", "query", "body", "content_type",
-                                                        "max_response_bytes"};
-    for (const auto& [key, value] : params.items()) {
-        if (std::find(known.begin(), known.end(), key) == known.end()) return invalid("unknown parameter '" + key.substr(0, 64) + "'");
-    }
+    auto known = check_known_params(params, {"method", "path", "namespace", "query", "body", "content_type",
+                                             "max_response_bytes"},
+                                    "kubernetes.call");
+    if (!known) return known.error();
     auto text = [&](const char* key, std::string fallback) -> Result<std::string> {
         if (!params.contains(key) || params[key].is_null()) return fallback;
         if (!params[key].is_string()) return invalid(std::string(key) + " must be a string");
@@ -48,11 +47,7 @@ Result<providers::Call> build_call(const json& params, const providers::kubernet
     for (std::size_t at = target.find("{namespace}"); at != std::string::npos; at = target.find("{namespace}")) {
         target.replace(at, 11, providers::aws::uri_encode(namespace_name.value(), false));
     }
-    bool path_ok = target.starts_with('/') && std::none_of(target.begin(), target.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u <= 0x20 || u >= 0x7f || c == '?' || c == '#';
-    });
-    if (!path_ok) return invalid("path must start with '/' and be percent-encoded, without a query");
+    if (!is_request_path(target)) return invalid("path must start with '/' and be percent-encoded, without a query");
 
     auto base = parse_url(access.server);
     if (!base) return base.error();

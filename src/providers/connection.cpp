@@ -285,6 +285,12 @@ std::string ConnectionConfig::setting(std::string_view key) const {
     return found->get<std::string>();
 }
 
+std::optional<std::string> ConnectionConfig::optional_setting(std::string_view key) const {
+    std::string value = setting(key);
+    if (value.empty()) return std::nullopt;
+    return value;
+}
+
 void wipe_json(json& value) {
     if (value.is_string()) {
         wipe(value.get_ref<std::string&>());

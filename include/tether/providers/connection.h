@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,8 @@ struct ConnectionConfig {
 
     // The settings value, or "" when the connection has none.
     std::string setting(std::string_view key) const;
+    // The same, nullopt when absent or empty.
+    std::optional<std::string> optional_setting(std::string_view key) const;
 };
 
 // Overwrites every string in `value` (recursively) before it is freed: for

@@ -263,7 +263,6 @@ awaitable<Result<ExpiringCredentials>> CredentialChain::from_profile(const Share
                 source = co_await from_profile(config, source_profile.value(), context, depth + 1);
             }
         } else if (auto named_source = profile.credential_source()) {
-            ProviderContext without_profile = context;
             if (*named_source == "Environment") {
                 auto id = environment_value(env, "AWS_ACCESS_KEY_ID");
                 auto secret = environment_value(env, "AWS_SECRET_ACCESS_KEY");

@@ -17,12 +17,6 @@ using boost::asio::awaitable;
 constexpr std::string_view aws_domains[] = {".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov",
                                             ".sc2s.sgov.gov"};
 
-std::optional<std::string> setting(const ConnectionConfig& connection, std::string_view key) {
-    std::string value = connection.setting(key);
-    if (value.empty()) return std::nullopt;
-    return value;
-}
-
 // The SDKs spell service ids with capitals ("EC2"); their environment
 // variables upper-case them.
 std::string service_id(std::string_view service) {
@@ -32,7 +26,7 @@ std::string service_id(std::string_view service) {
 }
 
 Result<Profile> profile_of(const ConnectionConfig& connection, const Environment& environment) {
-    return load_profile(environment, setting(connection, "profile"));
+    return load_profile(environment, connection.optional_setting("profile"));
 }
 
 // The cross-account role as the connection's settings describe it.
@@ -42,10 +36,10 @@ Result<AssumeRoleParameters> role_of(const ConnectionConfig& connection, const P
     if (parameters.role_arn.empty()) {
         return Error{ErrorKind::invalid_argument, "connection " + connection.name + " (cross-account) has no role_arn"};
     }
-    parameters.external_id = setting(connection, "external_id");
+    parameters.external_id = connection.optional_setting("external_id");
     parameters.role_session_name =
-        setting(connection, "session_name").value_or("tether-" + (context.runner.empty() ? "runner" : context.runner));
-    if (auto duration = setting(connection, "duration")) {
+        connection.optional_setting("session_name").value_or("tether-" + (context.runner.empty() ? "runner" : context.runner));
+    if (auto duration = connection.optional_setting("duration")) {
         std::int64_t seconds = 0;
         auto [end, ec] = std::from_chars(duration->data(), duration->data() + duration->size(), seconds);
         if (ec != std::errc{} || end != duration->data() + duration->size()) {
@@ -65,7 +59,7 @@ Result<ServiceTarget> service_target(const ConnectionConfig& connection, std::st
     auto profile = profile_of(connection, environment);
     if (!profile) return profile.error();
     std::optional<std::string> chosen = region;
-    if (!chosen) chosen = setting(connection, "region");
+    if (!chosen) chosen = connection.optional_setting("region");
     if (!chosen) chosen = configured_region(environment, profile.value());
     if (!chosen || !is_region(*chosen)) {
         return Error{ErrorKind::invalid_argument,
@@ -73,7 +67,7 @@ Result<ServiceTarget> service_target(const ConnectionConfig& connection, std::st
                             : "no region: give the call a region, or set the connection's region (or AWS_REGION on the runner)"};
     }
     std::string url_text;
-    if (auto configured = setting(connection, "endpoint_url")) {
+    if (auto configured = connection.optional_setting("endpoint_url")) {
         url_text = *configured;
     } else {
         auto endpoint = service_endpoint(service_id(service), *chosen, environment, profile.value());
@@ -114,7 +108,7 @@ bool is_aws_endpoint(const ConnectionConfig& connection, const Call& call, const
     }
     // Or where this connection or the runner's configuration points the service.
     std::vector<std::string> configured;
-    if (auto url = setting(connection, "endpoint_url")) configured.push_back(*url);
+    if (auto url = connection.optional_setting("endpoint_url")) configured.push_back(*url);
     if (call.aws) {
         auto profile = profile_of(connection, environment);
         if (profile) {
@@ -144,11 +138,11 @@ awaitable<Result<Done>> AwsProvider::authorize(const ConnectionConfig& connectio
     if (connection.auth_mode == auth_mode::inline_credentials) {
         credentials = parse_inline_credentials(connection.inline_credentials);
     } else if (connection.auth_mode == auth_mode::runner_delegated) {
-        credentials = co_await chain_.resolve(setting(connection, "profile"), context);
+        credentials = co_await chain_.resolve(connection.optional_setting("profile"), context);
     } else if (connection.auth_mode == auth_mode::cross_account) {
         auto role = role_of(connection, context);
         if (!role) co_return role.error();
-        credentials = co_await chain_.assume_role(role.value(), setting(connection, "profile"), call.aws->region, context);
+        credentials = co_await chain_.assume_role(role.value(), connection.optional_setting("profile"), call.aws->region, context);
     } else {
         co_return Error{ErrorKind::invalid_argument, "provider aws has no auth mode " + connection.auth_mode};
     }

@@ -14,17 +14,11 @@ namespace {
 
 using boost::asio::awaitable;
 
-std::optional<std::string> setting(const ConnectionConfig& connection, std::string_view key) {
-    std::string value = connection.setting(key);
-    if (value.empty()) return std::nullopt;
-    return value;
-}
-
 // The cluster as the credentials' own side describes it: the inline
 // kubeconfig, or the runner's kubeconfig or service account.
 Result<ClusterAccess> own_cluster(const ConnectionConfig& connection, const Environment& environment,
                                   const std::filesystem::path& root) {
-    auto context = setting(connection, "context");
+    auto context = connection.optional_setting("context");
     if (connection.auth_mode == auth_mode::inline_credentials) {
         auto parsed = parse_kubeconfig(connection.inline_credentials.reveal(), "the connection's inline kubeconfig",
                                        std::nullopt);
@@ -63,9 +57,9 @@ Result<ClusterAccess> connection_cluster(const ConnectionConfig& connection, con
                                          const std::filesystem::path& root) {
     auto access = own_cluster(connection, environment, root);
     if (!access) return access.error();
-    if (auto server = setting(connection, "server")) access.value().server = *server;
-    if (auto ca = setting(connection, "certificate_authority")) access.value().certificate_authority = *ca;
-    if (auto namespace_name = setting(connection, "namespace")) access.value().namespace_name = *namespace_name;
+    if (auto server = connection.optional_setting("server")) access.value().server = *server;
+    if (auto ca = connection.optional_setting("certificate_authority")) access.value().certificate_authority = *ca;
+    if (auto namespace_name = connection.optional_setting("namespace")) access.value().namespace_name = *namespace_name;
     return access;
 }
 
