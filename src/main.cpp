@@ -53,9 +53,14 @@ int main(int argc, char** argv) {
     tether::server::add_command(app, action);
     tether::runner::add_command(app, action);
     tether::admin::add_command(app, action);
-    app.add_subcommand("version", "Print the version and the libraries built in")->callback([&action] {
-        action = [] {
-            std::cout << tether::cli::version_report();
+    std::string version_output = "table";
+    CLI::App* version = app.add_subcommand("version", "Print the version, the build and the libraries built in");
+    version->add_option("-o,--output", version_output, "table for people, json for scripts")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
+    version->callback([&action, &version_output] {
+        action = [&version_output] {
+            std::cout << (version_output == "json" ? tether::cli::version_json() : tether::cli::version_report());
             return 0;
         };
     });

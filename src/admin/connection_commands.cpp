@@ -1,12 +1,11 @@
 // tether admin connection …
-#include <openssl/crypto.h>
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <iterator>
 
 #include "tether/admin/account_commands.h"
 #include "tether/admin/api_client.h"
+#include "tether/admin/input.h"
 #include "tether/admin/output.h"
 #include "tether/core/error.h"
 #include "tether/crypto/secret_file.h"
@@ -25,9 +24,7 @@ struct ConnectionArgs {
 };
 
 std::string read_text_file(const std::string& path, const std::string& what) {
-    auto text = crypto::read_private_file(path, 64 * 1024);
-    if (!text) fail(ExitCode::usage, "cannot read " + what + " " + path + ": " + text.error().message);
-    return std::string(text.value().reveal());
+    return std::string(read_input(path, 64 * 1024, what).reveal());
 }
 
 nlohmann::json settings_json(const std::vector<std::string>& pairs) {
@@ -40,7 +37,7 @@ nlohmann::json settings_json(const std::vector<std::string>& pairs) {
         std::string key = pair.substr(0, equals);
         if (settings.contains(key)) fail(ExitCode::usage, "--set " + key + " is given twice");
         std::string value = pair.substr(equals + 1);
-        if (value.starts_with('@')) value = read_text_file(value.substr(1), "the value of setting " + key + " from");
+        if (value.starts_with('@')) value = read_text_file(value.substr(1), "--set " + key);
         settings[key] = value;
     }
     return settings;
@@ -49,27 +46,11 @@ nlohmann::json settings_json(const std::vector<std::string>& pairs) {
 // The credentials file, never an argument: argv is visible to every user
 // of the machine.
 Secret read_credentials(const std::string& path) {
+    Secret text = read_input(path, longest_credentials_file, "--credentials-file");
     if (path != "-") {
-        auto text = crypto::read_private_file(path, longest_credentials_file);
-        if (!text) fail(ExitCode::usage, "cannot read credentials file " + path + ": " + text.error().message);
-        if (auto mode = crypto::check_private_mode(path); !mode) {
-            std::cerr << "warning: " << mode.error().message << "\n";
-        }
-        return std::move(text).value();
+        if (auto mode = crypto::check_private_mode(path); !mode) std::cerr << "warning: " << mode.error().message << "\n";
     }
-    std::string text;
-    char buffer[4096];
-    while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
-        text.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
-        if (text.size() > longest_credentials_file) {
-            wipe(text);
-            fail(ExitCode::usage, "the credentials on standard input exceed 1 MiB");
-        }
-    }
-    OPENSSL_cleanse(buffer, sizeof buffer);
-    Secret secret(text);
-    wipe(text);
-    return secret;
+    return text;
 }
 
 std::vector<std::pair<std::string, std::string>> connection_rows(const nlohmann::json& connection) {

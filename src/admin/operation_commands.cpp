@@ -1,11 +1,10 @@
 // tether admin op …
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "tether/admin/account_commands.h"
 #include "tether/admin/api_client.h"
+#include "tether/admin/input.h"
 #include "tether/admin/operation_runner.h"
 #include "tether/admin/output.h"
 #include "tether/core/duration.h"
@@ -28,19 +27,43 @@ struct OperationArgs {
     bool no_wait = false;
     std::string id;
     std::string status;
+    int limit = 50;
+    std::string before;
 };
 
-// --params JSON, or --param key=value (a string) and key:=JSON (any value),
-// as HTTPie spells them.
+// What --params @FILE and --params - read at most: the server takes a
+// request of a tunnel message (16 MiB by default) and refuses more itself.
+constexpr std::size_t longest_params = 64 << 20;
+
+// A JSON object, or a usage error naming where it came from and what is wrong.
+json parse_params(const std::string& text, const std::string& where) {
+    try {
+        json params = json::parse(text);
+        if (!params.is_object()) fail(ExitCode::usage, where + " must be a JSON object, not " + params.type_name());
+        return params;
+    } catch (const json::parse_error& error) {
+        // "[json.exception.parse_error.101] parse error at line 1, column 2: …": the part after the tag.
+        std::string detail = error.what();
+        if (std::size_t tag = detail.find("] "); tag != std::string::npos) detail = detail.substr(tag + 2);
+        fail(ExitCode::usage, where + " is not valid JSON: " + detail);
+    }
+}
+
+// --params JSON, @FILE or - (standard input), as curl's -d takes them; or
+// --param key=value (a string) and key:=JSON (any value), as HTTPie spells
+// them. A file or standard input is how parameters larger than one
+// argument (128 KiB on Linux) get through.
 json params_of(const OperationArgs& args) {
     if (!args.params_json.empty() && !args.params.empty()) {
         fail(ExitCode::usage, "use either --params or --param, not both");
     }
-    if (!args.params_json.empty()) {
-        json params = json::parse(args.params_json, nullptr, false);
-        if (params.is_discarded() || !params.is_object()) fail(ExitCode::usage, "--params must be a JSON object");
-        return params;
+    const std::string& given = args.params_json;
+    if (given == "-" || given.starts_with('@')) {
+        std::string source = given == "-" ? given : given.substr(1);
+        Secret text = read_input(source, longest_params, "--params " + given);
+        return parse_params(std::string(text.reveal()), "--params " + given);
     }
+    if (!given.empty()) return parse_params(given, "--params");
     json params = json::object();
     for (const std::string& pair : args.params) {
         std::size_t equals = pair.find('=');
@@ -95,6 +118,26 @@ int run_operation(const AdminConfig& config, const OperationArgs& args) {
     return report(config, operation);
 }
 
+// One page of operations; the command for the next one goes to stderr, so
+// that stdout stays the table (or the JSON, with its next_before).
+int list_operations(const AdminConfig& config, const OperationArgs& args) {
+    std::string query = "limit=" + std::to_string(args.limit);
+    if (!args.runner.empty()) query += "&runner=" + args.runner;
+    if (!args.status.empty()) query += "&status=" + args.status;
+    if (!args.before.empty()) query += "&before=" + args.before;
+    json answer = call_or_fail(config, "GET", "/v1/operations?" + query);
+    int exit_code = print_list(config, answer, "operations",
+                               {"id", "runner", "type", "status", "created_at_ms", "finished_at_ms"});
+    if (config.output != Output::json && answer.contains("next_before") && answer["next_before"].is_string()) {
+        std::string next = "tether admin op list";
+        if (!args.runner.empty()) next += " --runner " + args.runner;
+        if (!args.status.empty()) next += " --status " + args.status;
+        if (args.limit != 50) next += " --limit " + std::to_string(args.limit);
+        std::cerr << "more: " << next << " --before " << answer["next_before"].get<std::string>() << "\n";
+    }
+    return exit_code;
+}
+
 }  // namespace
 
 void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen) {
@@ -106,7 +149,8 @@ void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>
     CLI::App* run = ops->add_subcommand("run", "Submit an operation and (unless --detach) print its result");
     run->add_option("--runner", args->runner, "the runner that runs it")->required();
     run->add_option("type", args->type, "operation type, such as system.info")->required();
-    run->add_option("--params", args->params_json, "parameters as one JSON object");
+    run->add_option("--params", args->params_json,
+                    "parameters as one JSON object: the JSON itself, @FILE, or - for standard input");
     run->add_option("--param", args->params, "one parameter: key=value (string) or key:=JSON; repeatable");
     run->add_option("--connection", args->connection, "the connection it uses");
     run->add_option("--timeout", args->timeout, "deadline from submission, such as 30s")->capture_default_str();
@@ -122,18 +166,13 @@ void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>
         return print_object(config, call_or_fail(config, "GET", "/v1/operations/" + args->id));
     });
 
-    CLI::App* list = ops->add_subcommand("list", "List the org's operations, newest first");
+    CLI::App* list = ops->add_subcommand("list", "List the org's operations, newest first, a page at a time");
     list->add_option("--runner", args->runner, "only this runner's");
     list->add_option("--status", args->status, "only those in this status")
         ->check(CLI::IsMember({"queued", "running", "succeeded", "failed", "cancelled", "timed_out"}));
-    on(list, [args](const AdminConfig& config) {
-        std::string query;
-        if (!args->runner.empty()) query += "runner=" + args->runner;
-        if (!args->status.empty()) query += (query.empty() ? "" : "&") + std::string("status=") + args->status;
-        json answer = call_or_fail(config, "GET", "/v1/operations" + (query.empty() ? "" : "?" + query));
-        return print_list(config, answer, "operations",
-                          {"id", "runner", "type", "status", "created_at_ms", "finished_at_ms"});
-    });
+    list->add_option("--limit", args->limit, "at most this many")->check(CLI::Range(1, 500))->capture_default_str();
+    list->add_option("--before", args->before, "only operations older than this one (op_…): the next page");
+    on(list, [args](const AdminConfig& config) { return list_operations(config, *args); });
 
     CLI::App* cancel = ops->add_subcommand("cancel", "Cancel a queued or running operation");
     cancel->add_option("id", args->id, "operation id (op_…)")->required();

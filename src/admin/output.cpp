@@ -51,21 +51,35 @@ std::string utc(std::int64_t seconds, int millis = -1) {
     return out + "Z";
 }
 
-bool ends_with(const std::string& text, std::string_view suffix) {
-    return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+bool ends_with(std::string_view text, std::string_view suffix) {
+    return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
+
+bool is_seconds_time(std::string_view field) { return field == "at" || ends_with(field, "_at"); }
 
 }  // namespace
 
 std::string cell_text(const std::string& field, const nlohmann::json& value) {
     if (value.is_null()) return "-";
     if (value.is_string()) return value.get<std::string>();
-    if (value.is_number_integer() && ends_with(field, "_at")) return utc(value.get<std::int64_t>());
+    if (value.is_number_integer() && is_seconds_time(field)) return utc(value.get<std::int64_t>());
     if (value.is_number_integer() && ends_with(field, "_at_ms")) {
         auto ms = value.get<std::int64_t>();
         return utc(ms / 1000, static_cast<int>(ms % 1000));
     }
     return value.dump();
+}
+
+std::string column_header(std::string_view field) {
+    for (std::string_view suffix : {"_at_ms", "_at"}) {
+        if (ends_with(field, suffix)) {
+            field.remove_suffix(suffix.size());
+            break;
+        }
+    }
+    std::string header(field);
+    std::replace(header.begin(), header.end(), '_', ' ');
+    return header;
 }
 
 int print_list(const AdminConfig& config, const nlohmann::json& answer, const char* list,
@@ -80,7 +94,9 @@ int print_list(const AdminConfig& config, const nlohmann::json& answer, const ch
         for (const auto& column : columns) row.push_back(cell_text(column, item.value(column, nlohmann::json())));
         rows.push_back(std::move(row));
     }
-    std::cout << format_table(columns, rows);
+    std::vector<std::string> headers;
+    for (const auto& column : columns) headers.push_back(column_header(column));
+    std::cout << format_table(headers, rows);
     return 0;
 }
 

@@ -12,7 +12,7 @@
 namespace tether::auth {
 namespace {
 
-Error invalid(const std::string& what) { return Error{ErrorKind::invalid_argument, "credentials file: " + what}; }
+Error invalid_file(const std::string& what) { return Error{ErrorKind::invalid_argument, "credentials file: " + what}; }
 Error refused(const std::string& what) { return Error{ErrorKind::unauthenticated, "credentials file: " + what}; }
 
 std::string regenerate_hint(const CredentialsFile& file) {
@@ -39,9 +39,9 @@ std::optional<Error> check_validity(const pki::Certificate& cert, const char* fi
 
 std::optional<Error> check_endpoints(const CredentialsFile& file) {
     if (auto tunnel = parse_host_port(file.tunnel_endpoint); !tunnel) {
-        return invalid("tunnel_endpoint: " + tunnel.error().message);
+        return invalid_file("tunnel_endpoint: " + tunnel.error().message);
     }
-    if (auto api = parse_url(file.api_endpoint); !api) return invalid("api_endpoint: " + api.error().message);
+    if (auto api = parse_url(file.api_endpoint); !api) return invalid_file("api_endpoint: " + api.error().message);
     return std::nullopt;
 }
 
@@ -49,17 +49,17 @@ std::optional<Error> check_identity(const pki::Certificate& cert, const Credenti
                                     pki::RunnerIdentity& identity) {
     std::vector<std::string> uris = cert.uri_sans();
     if (uris.size() != 1) {
-        return invalid("certificate must name the runner in exactly one URI SAN, but it has " +
+        return invalid_file("certificate must name the runner in exactly one URI SAN, but it has " +
                        std::to_string(uris.size()));
     }
     auto parsed = pki::parse_runner_identity(uris.front());
-    if (!parsed) return invalid("certificate: " + parsed.error().message);
+    if (!parsed) return invalid_file("certificate: " + parsed.error().message);
     identity = std::move(parsed).value();
     if (identity.org != file.org) {
-        return invalid("certificate is for org \"" + identity.org + "\", but the file's org is \"" + file.org + "\"");
+        return invalid_file("certificate is for org \"" + identity.org + "\", but the file's org is \"" + file.org + "\"");
     }
     if (identity.runner != file.runner) {
-        return invalid("certificate is for runner \"" + identity.runner + "\", but the file's runner is \"" +
+        return invalid_file("certificate is for runner \"" + identity.runner + "\", but the file's runner is \"" +
                        file.runner + "\"");
     }
     return std::nullopt;
@@ -74,12 +74,12 @@ Result<RunnerCredentials> load_runner_credentials(std::string_view json, std::ch
     if (auto problem = check_endpoints(file)) return *problem;
 
     auto ca = pki::Certificate::from_pem(file.ca_certificate);
-    if (!ca) return invalid("ca_certificate is not a PEM certificate");
-    if (!ca.value().is_ca()) return invalid("ca_certificate is not a CA certificate");
+    if (!ca) return invalid_file("ca_certificate is not a PEM certificate");
+    if (!ca.value().is_ca()) return invalid_file("ca_certificate is not a CA certificate");
     if (auto problem = check_validity(ca.value(), "ca_certificate", file, now)) return *problem;
 
     auto cert = pki::Certificate::from_pem(file.certificate);
-    if (!cert) return invalid("certificate is not a PEM certificate");
+    if (!cert) return invalid_file("certificate is not a PEM certificate");
     if (auto problem = check_validity(cert.value(), "certificate", file, now)) return *problem;
     if (auto issued = cert.value().verify_issued_by(ca.value(), now); !issued) {
         if (issued.error().kind == ErrorKind::internal) return issued.error();
@@ -94,13 +94,13 @@ Result<RunnerCredentials> load_runner_credentials(std::string_view json, std::ch
         // from_pem says "private key: why"; name the field instead.
         std::string_view why = key.error().message;
         if (why.starts_with("private key: ")) why.remove_prefix(std::string_view("private key: ").size());
-        return invalid("private_key: " + std::string(why));
+        return invalid_file("private_key: " + std::string(why));
     }
     if (!cert.value().matches(key.value())) {
-        return invalid("private_key is not the key of certificate; the file mixes parts of different credentials");
+        return invalid_file("private_key is not the key of certificate; the file mixes parts of different credentials");
     }
     if (!parse_api_key(file.api_key.reveal())) {
-        return invalid("api_key is not a tether API key (tth_<key id>_<secret>)");
+        return invalid_file("api_key is not a tether API key (tth_<key id>_<secret>)");
     }
     return RunnerCredentials{std::move(file), std::move(ca).value(), std::move(cert).value(), std::move(key).value(),
                              std::move(identity)};

@@ -2,6 +2,13 @@
 
 namespace tether::text {
 
+std::string_view trim(std::string_view text) {
+    constexpr std::string_view space = " \t\n\v\f\r";
+    std::size_t first = text.find_first_not_of(space);
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(space) - first + 1);
+}
+
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
     for (char& c : out) {

@@ -8,7 +8,7 @@ namespace {
 
 using namespace std::chrono;
 
-Error invalid(std::string_view text, std::string_view why) {
+Error invalid_timestamp(std::string_view text, std::string_view why) {
     return {
         ErrorKind::invalid_argument,
         "'" + std::string(text) + "' is not an RFC 3339 timestamp (like 2026-11-29T15:00:00Z): " + std::string(why)};
@@ -42,11 +42,11 @@ Result<system_clock::time_point> parse_timestamp(std::string_view text) {
     int month = date_ok ? digits(text, at, 2) : -1;
     date_ok = date_ok && month >= 0 && expect(text, at, '-');
     int day = date_ok ? digits(text, at, 2) : -1;
-    if (!date_ok || day < 0) return invalid(text, "the date is not YYYY-MM-DD");
+    if (!date_ok || day < 0) return invalid_timestamp(text, "the date is not YYYY-MM-DD");
     year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                         std::chrono::day(static_cast<unsigned>(day))};
-    if (!date.ok()) return invalid(text, "there is no such day");
-    if (at >= text.size() || (text[at] != 'T' && text[at] != 't')) return invalid(text, "no 'T' after the date");
+    if (!date.ok()) return invalid_timestamp(text, "there is no such day");
+    if (at >= text.size() || (text[at] != 'T' && text[at] != 't')) return invalid_timestamp(text, "no 'T' after the date");
     ++at;
 
     int hour = digits(text, at, 2);
@@ -54,8 +54,8 @@ Result<system_clock::time_point> parse_timestamp(std::string_view text) {
     int minute = time_ok ? digits(text, at, 2) : -1;
     time_ok = time_ok && minute >= 0 && expect(text, at, ':');
     int second = time_ok ? digits(text, at, 2) : -1;
-    if (!time_ok || second < 0) return invalid(text, "the time is not HH:MM:SS");
-    if (hour > 23 || minute > 59 || second > 59) return invalid(text, "the time of day is out of range");
+    if (!time_ok || second < 0) return invalid_timestamp(text, "the time is not HH:MM:SS");
+    if (hour > 23 || minute > 59 || second > 59) return invalid_timestamp(text, "the time of day is out of range");
 
     microseconds fraction{0};
     if (at < text.size() && text[at] == '.') {
@@ -66,7 +66,7 @@ Result<system_clock::time_point> parse_timestamp(std::string_view text) {
             fraction += microseconds((text[at] - '0') * scale);
             scale /= 10;
         }
-        if (at == start) return invalid(text, "no digits after the decimal point");
+        if (at == start) return invalid_timestamp(text, "no digits after the decimal point");
     }
 
     minutes offset{0};
@@ -79,13 +79,13 @@ Result<system_clock::time_point> parse_timestamp(std::string_view text) {
         bool offset_ok = offset_hours >= 0 && expect(text, at, ':');
         int offset_minutes = offset_ok ? digits(text, at, 2) : -1;
         if (!offset_ok || offset_minutes < 0 || offset_hours > 23 || offset_minutes > 59) {
-            return invalid(text, "the offset is not +HH:MM or -HH:MM");
+            return invalid_timestamp(text, "the offset is not +HH:MM or -HH:MM");
         }
         offset = minutes(sign * (offset_hours * 60 + offset_minutes));
     } else {
-        return invalid(text, "no time zone ('Z' or an offset like +00:00)");
+        return invalid_timestamp(text, "no time zone ('Z' or an offset like +00:00)");
     }
-    if (at != text.size()) return invalid(text, "text follows the time zone");
+    if (at != text.size()) return invalid_timestamp(text, "text follows the time zone");
 
     auto local = sys_days(date) + hours(hour) + minutes(minute) + seconds(second) + fraction;
     return time_point_cast<system_clock::duration>(local - offset);
@@ -104,5 +104,12 @@ std::string format_timestamp(system_clock::time_point time) {
                       static_cast<long long>(clock.seconds().count()));
     return std::string(out.data(), static_cast<std::size_t>(size));
 }
+
+std::int64_t unix_now_ms() {
+    auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
+}
+
+std::int64_t unix_now_seconds() { return unix_now_ms() / 1000; }
 
 }  // namespace tether

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -46,12 +45,6 @@ bool in_block(const Ip& ip, const Ip& block, unsigned prefix) {
     if (prefix % 8 == 0) return true;
     unsigned mask = (0xffu << (8 - prefix % 8)) & 0xffu;
     return (ip.bytes[prefix / 8] & mask) == (block.bytes[prefix / 8] & mask);
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return text;
 }
 
 // Lower case, without brackets around IPv6 or a trailing dot.
@@ -128,7 +121,7 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host, std::uin
     std::optional<Ip> host_ip = parse_ip(name);
     while (!no_proxy.empty()) {
         std::size_t comma = no_proxy.find(',');
-        std::string_view entry = trim(no_proxy.substr(0, comma));
+        std::string_view entry = text::trim(no_proxy.substr(0, comma));
         no_proxy = comma == std::string_view::npos ? std::string_view{} : no_proxy.substr(comma + 1);
         if (entry == "*") return true;
         if (!entry.empty() && entry_matches(entry, name, host_ip, port)) return true;

@@ -11,12 +11,6 @@
 namespace tether::http {
 namespace {
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return text;
-}
-
 // The first of two variables that is set and not empty, and its name.
 std::pair<std::string, std::string> first_set(const config::Environment& env, const char* upper, const char* low) {
     for (const char* name : {upper, low}) {
@@ -103,9 +97,9 @@ ProxyEnvironment ProxyEnvironment::from(const config::Environment& env) {
 }
 
 Result<std::optional<Proxy>> proxy_for(const ProxyEnvironment& env, std::string_view host, std::uint16_t port) {
-    std::string_view text = trim(env.https_proxy);
-    if (text.empty()) return std::optional<Proxy>{};
-    auto proxy = parse_proxy(text, env.https_proxy_name);
+    std::string_view address = text::trim(env.https_proxy);
+    if (address.empty()) return std::optional<Proxy>{};
+    auto proxy = parse_proxy(address, env.https_proxy_name);
     if (!proxy) return proxy.error();
     if (no_proxy_matches(env.no_proxy, host, port)) return std::optional<Proxy>{};
     return std::optional<Proxy>(std::move(proxy).value());

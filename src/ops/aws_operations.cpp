@@ -18,9 +18,7 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-constexpr std::chrono::seconds call_timeout{60};
-
-Error invalid(std::string message) { return {ErrorKind::invalid_argument, "aws.call: " + std::move(message)}; }
+Error invalid_aws_call(std::string message) { return {ErrorKind::invalid_argument, "aws.call: " + std::move(message)}; }
 
 bool is_name(std::string_view text, std::size_t longest) {
     return !text.empty() && text.size() <= longest && std::all_of(text.begin(), text.end(), [](char c) {
@@ -38,7 +36,7 @@ bool is_reserved_header(std::string_view lower) {
 Result<std::string> string_param(const json& params, const char* key, std::string fallback) {
     auto found = params.find(key);
     if (found == params.end() || found->is_null()) return fallback;
-    if (!found->is_string()) return invalid(std::string(key) + " must be a string");
+    if (!found->is_string()) return invalid_aws_call(std::string(key) + " must be a string");
     return found->get<std::string>();
 }
 
@@ -51,7 +49,7 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
     if (!known) return known.error();
     auto service = string_param(params, "service", "");
     if (!service) return service.error();
-    if (!is_name(service.value(), 64)) return invalid("service must be an AWS service's endpoint name such as ec2, s3 or sts");
+    if (!is_name(service.value(), 64)) return invalid_aws_call("service must be an AWS service's endpoint name such as ec2, s3 or sts");
     std::optional<std::string> region;
     if (params.contains("region")) {
         auto given = string_param(params, "region", "");
@@ -72,13 +70,13 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
     if (!method) return method.error();
     if (method.value().empty() || method.value().size() > 16 ||
         !std::all_of(method.value().begin(), method.value().end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-        return invalid("method must be an HTTP method in capitals, such as GET or POST");
+        return invalid_aws_call("method must be an HTTP method in capitals, such as GET or POST");
     }
     request.method = method.value();
 
     auto path = string_param(params, "path", "/");
     if (!path) return path.error();
-    if (!is_request_path(path.value())) return invalid("path must start with '/' and be percent-encoded, without a query");
+    if (!is_request_path(path.value())) return invalid_aws_call("path must start with '/' and be percent-encoded, without a query");
     std::string base_path = request.url.target == "/" ? "" : request.url.target;
     request.url.target = base_path + path.value();
     if (params.contains("query") && !params["query"].is_null()) {
@@ -87,17 +85,17 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
         if (!query.value().empty()) request.url.target += "?" + query.value();
     }
     if (params.contains("headers") && !params["headers"].is_null()) {
-        if (!params["headers"].is_object()) return invalid("headers must be an object of strings");
+        if (!params["headers"].is_object()) return invalid_aws_call("headers must be an object of strings");
         for (const auto& [name, value] : params["headers"].items()) {
-            if (!value.is_string()) return invalid("header " + name.substr(0, 64) + " must be a string");
+            if (!value.is_string()) return invalid_aws_call("header " + name.substr(0, 64) + " must be a string");
             if (is_reserved_header(text::ascii_lower(name))) {
-                return invalid("header " + name.substr(0, 64) + " is set by the runner, not the caller");
+                return invalid_aws_call("header " + name.substr(0, 64) + " is set by the runner, not the caller");
             }
             request.headers.emplace_back(name, value.get<std::string>());
         }
     }
     bool has_body = params.contains("body") && !params["body"].is_null();
-    if (has_body && has_form) return invalid("give body or form, not both");
+    if (has_body && has_form) return invalid_aws_call("give body or form, not both");
     if (has_body) {
         auto body = string_param(params, "body", "");
         if (!body) return body.error();
@@ -116,7 +114,7 @@ Result<providers::Call> build_call(const json& params, const providers::Connecti
 }
 
 asio::awaitable<Result<json>> aws_call(const json& params, OperationContext& context) {
-    if (context.connection == nullptr) co_return invalid("needs a connection");
+    if (context.connection == nullptr) co_return invalid_aws_call("needs a connection");
     if (context.providers == nullptr || context.provider_context == nullptr || context.provider_context->http == nullptr) {
         co_return Error{ErrorKind::failed_precondition, "aws.call: this runner has no credential providers"};
     }

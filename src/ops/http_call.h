@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -19,6 +20,8 @@
 namespace tether::ops {
 
 inline constexpr std::size_t default_max_response_bytes = 16 * 1024 * 1024;
+// How long one cloud API call may take, connecting included.
+inline constexpr std::chrono::seconds call_timeout{60};
 
 // An object of strings as key=value pairs, in its order, percent-encoded
 // (RFC 3986, as SigV4 and every API accept). `what` starts the messages.

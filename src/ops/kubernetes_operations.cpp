@@ -18,9 +18,7 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-constexpr std::chrono::seconds call_timeout{60};
-
-Error invalid(std::string message) { return {ErrorKind::invalid_argument, "kubernetes.call: " + std::move(message)}; }
+Error invalid_kubernetes_call(std::string message) { return {ErrorKind::invalid_argument, "kubernetes.call: " + std::move(message)}; }
 
 Result<providers::Call> build_call(const json& params, const providers::kubernetes::ClusterAccess& access) {
     auto known = check_known_params(params, {"method", "path", "namespace", "query", "body", "content_type",
@@ -29,14 +27,14 @@ Result<providers::Call> build_call(const json& params, const providers::kubernet
     if (!known) return known.error();
     auto text = [&](const char* key, std::string fallback) -> Result<std::string> {
         if (!params.contains(key) || params[key].is_null()) return fallback;
-        if (!params[key].is_string()) return invalid(std::string(key) + " must be a string");
+        if (!params[key].is_string()) return invalid_kubernetes_call(std::string(key) + " must be a string");
         return params[key].get<std::string>();
     };
     auto method = text("method", "GET");
     if (!method) return method.error();
     static const std::vector<std::string_view> methods = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
     if (std::find(methods.begin(), methods.end(), method.value()) == methods.end()) {
-        return invalid("method must be GET, POST, PUT, PATCH, DELETE or HEAD");
+        return invalid_kubernetes_call("method must be GET, POST, PUT, PATCH, DELETE or HEAD");
     }
     auto path = text("path", "");
     if (!path) return path.error();
@@ -47,7 +45,7 @@ Result<providers::Call> build_call(const json& params, const providers::kubernet
     for (std::size_t at = target.find("{namespace}"); at != std::string::npos; at = target.find("{namespace}")) {
         target.replace(at, 11, providers::aws::uri_encode(namespace_name.value(), false));
     }
-    if (!is_request_path(target)) return invalid("path must start with '/' and be percent-encoded, without a query");
+    if (!is_request_path(target)) return invalid_kubernetes_call("path must start with '/' and be percent-encoded, without a query");
 
     auto base = parse_url(access.server);
     if (!base) return base.error();
@@ -79,12 +77,12 @@ Result<providers::Call> build_call(const json& params, const providers::kubernet
 }
 
 asio::awaitable<Result<json>> kubernetes_call(const json& params, OperationContext& context) {
-    if (context.connection == nullptr) co_return invalid("needs a connection");
+    if (context.connection == nullptr) co_return invalid_kubernetes_call("needs a connection");
     if (context.providers == nullptr || context.provider_context == nullptr || context.provider_context->http == nullptr) {
         co_return Error{ErrorKind::failed_precondition, "kubernetes.call: this runner has no credential providers"};
     }
     if (context.connection->provider != "kubernetes") {
-        co_return invalid("connection " + context.connection->name + " is a " + context.connection->provider +
+        co_return invalid_kubernetes_call("connection " + context.connection->name + " is a " + context.connection->provider +
                           " connection, not a kubernetes one");
     }
     auto access = providers::kubernetes::connection_cluster(*context.connection, context.provider_context->environment);

@@ -19,9 +19,8 @@ namespace tether::pki {
 namespace {
 
 using detail::BioPtr;
+using detail::no_passphrase;
 using detail::take_openssl_error;
-
-int no_passphrase(char*, int, int, void*) { return -1; }
 
 std::chrono::system_clock::time_point to_time_point(const ASN1_TIME* time) {
     std::tm parts{};

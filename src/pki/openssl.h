@@ -43,6 +43,9 @@ using ExtensionPtr = Owned<X509_EXTENSION, X509_EXTENSION_free>;
 
 // The oldest reason on OpenSSL's per-thread error queue, then an empty
 // queue: a failure here must not surface later in an unrelated TLS call.
+// A pem_password_cb that refuses: tether never reads encrypted PEM.
+inline int no_passphrase(char*, int, int, void*) { return -1; }
+
 inline std::string take_openssl_error() {
     unsigned long code = ERR_get_error();
     ERR_clear_error();

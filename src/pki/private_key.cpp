@@ -16,12 +16,11 @@ namespace tether::pki {
 namespace {
 
 using detail::BioPtr;
+using detail::no_passphrase;
 using detail::take_openssl_error;
 
 // Refuses every passphrase prompt: without it OpenSSL would ask on the
 // terminal when handed an encrypted key.
-int no_passphrase(char*, int, int, void*) { return -1; }
-
 bool looks_encrypted(std::string_view pem) {
     return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
            pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
@@ -48,7 +47,7 @@ std::string why_not_p256(EVP_PKEY* key) {
     return {};
 }
 
-Error invalid(const std::string& why) { return Error{ErrorKind::invalid_argument, "private key: " + why}; }
+Error invalid_key(const std::string& why) { return Error{ErrorKind::invalid_argument, "private key: " + why}; }
 
 }  // namespace
 
@@ -64,21 +63,21 @@ PrivateKey PrivateKey::generate() {
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
     if (looks_encrypted(pem)) {
-        return invalid("the PEM is encrypted; tether needs an unencrypted PKCS#8 P-256 key");
+        return invalid_key("the PEM is encrypted; tether needs an unencrypted PKCS#8 P-256 key");
     }
     BioPtr bio = detail::memory_reader(pem);
-    if (!bio) return invalid("the PEM is too large");
+    if (!bio) return invalid_key("the PEM is too large");
     EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
     if (raw == nullptr) {
         // OpenSSL's reason here is only "DECODER routines::unsupported"; say what is expected instead.
         ERR_clear_error();
-        return invalid("not a PEM private key; expected an unencrypted PKCS#8 \"BEGIN PRIVATE KEY\" block");
+        return invalid_key("not a PEM private key; expected an unencrypted PKCS#8 \"BEGIN PRIVATE KEY\" block");
     }
     PrivateKey key(raw);
     // OpenSSL's decoders may leave notes from the formats they tried first.
     ERR_clear_error();
     if (std::string why = why_not_p256(raw); !why.empty()) {
-        return invalid(why + ", but tether uses only EC P-256 keys");
+        return invalid_key(why + ", but tether uses only EC P-256 keys");
     }
     return key;
 }

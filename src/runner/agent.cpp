@@ -5,15 +5,11 @@
 
 #include "tether/core/log.h"
 #include "tether/runner/systemd_notify.h"
+#include "runner_log.h"
 
 namespace tether::runner {
+
 namespace asio = boost::asio;
-
-namespace {
-
-const log::Logger logger("runner");
-
-}  // namespace
 
 Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<tunnel::Dialer> dialer,
              ops::RunnerFacts facts, std::optional<AuditTrail> audit)
@@ -40,7 +36,7 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
     if (pool) {
         http_ = std::move(pool).value();
     } else {
-        logger.warn("cloud calls over HTTPS will fail", {{"reason", pool.error().message}});
+        runner_log.warn("cloud calls over HTTPS will fail", {{"reason", pool.error().message}});
     }
     provider_context_.http = http_.get();
     provider_context_.environment = environment;
@@ -92,7 +88,7 @@ asio::awaitable<void> Agent::run() {
             case SessionEnd::Kind::stopped: co_return;
             case SessionEnd::Kind::lost:
                 if (stopping_) co_return;
-                logger.warn("tunnel lost; reconnecting", {{"reason", end.reason}});
+                runner_log.warn("tunnel lost; reconnecting", {{"reason", end.reason}});
                 last_failure_.clear();
                 co_await wait_to_retry("");
                 break;
@@ -105,11 +101,11 @@ asio::awaitable<void> Agent::run() {
 asio::awaitable<void> Agent::wait_to_retry(const std::string& failure) {
     auto delay = backoff_.next();
     if (!failure.empty() && failure != last_failure_) {
-        logger.warn("cannot reach the server; retrying with backoff",
+        runner_log.warn("cannot reach the server; retrying with backoff",
                     {{"error", failure}, {"retry_in_ms", static_cast<long long>(delay.count())}});
         last_failure_ = failure;
     } else if (!failure.empty()) {
-        logger.debug("still cannot reach the server", {{"retry_in_ms", static_cast<long long>(delay.count())}});
+        runner_log.debug("still cannot reach the server", {{"retry_in_ms", static_cast<long long>(delay.count())}});
     }
     boost::system::error_code ec;
     retry_timer_.expires_after(delay);
@@ -119,7 +115,7 @@ asio::awaitable<void> Agent::wait_to_retry(const std::string& failure) {
 void Agent::on_welcome(const tunnel::Welcome& welcome) {
     backoff_.reset();
     last_failure_.clear();
-    logger.info("tunnel up", {{"tunnel_id", welcome.tunnel_id},
+    runner_log.info("tunnel up", {{"tunnel_id", welcome.tunnel_id},
                               {"org", welcome.org},
                               {"runner", welcome.runner},
                               {"server_version", welcome.server_version},

@@ -11,11 +11,10 @@
 
 #include "tether/core/log.h"
 #include "tether/crypto/secret_file.h"
+#include "runner_log.h"
 
 namespace tether::runner {
 namespace {
-
-const log::Logger logger("runner");
 
 Error io_error(const std::string& what, const std::filesystem::path& path, int error) {
     ErrorKind kind = error == EACCES || error == EPERM ? ErrorKind::permission_denied
@@ -140,7 +139,7 @@ Result<Done> AuditTrail::append(const AuditRecord& record) {
     if (size > 0 && size + line.size() > max_bytes_) {
         // A record matters more than the size limit: on failure, keep writing here.
         if (auto rotated = rotate(); !rotated) {
-            logger.warn("audit trail not rotated", {{"path", path_.string()}, {"error", rotated.error().message}});
+            runner_log.warn("audit trail not rotated", {{"path", path_.string()}, {"error", rotated.error().message}});
         }
     }
     std::string_view rest = line;

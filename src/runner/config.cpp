@@ -1,9 +1,11 @@
 #include "tether/runner/config.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "tether/core/error.h"
+#include "tether/core/secret.h"
 
 namespace tether::runner {
 namespace {
@@ -33,8 +35,15 @@ Policy policy_from(const config::Settings& settings) {
 
 AuditConfig audit_from(const config::Settings& settings, const std::filesystem::path& credentials) {
     AuditConfig audit;
-    audit.path = settings.has("audit.path") ? std::filesystem::path(settings.text("audit.path"))
-                                            : credentials.parent_path() / "audit.jsonl";
+    if (settings.has("audit.path")) {
+        audit.path = settings.text("audit.path");
+    } else if (credentials.empty()) {
+        fail(ExitCode::config, std::string("with ") + credentials_variable +
+                                   " there is no credentials file to put the audit trail beside: set audit.path "
+                                   "(TETHER_AUDIT_PATH) to a writable file");
+    } else {
+        audit.path = credentials.parent_path() / "audit.jsonl";
+    }
     std::int64_t max_bytes = settings.integer("audit.max_size");
     if (max_bytes < min_audit_bytes) {
         fail(ExitCode::config, "audit.max_size must be at least " + std::to_string(min_audit_bytes) +
@@ -48,6 +57,14 @@ AuditConfig audit_from(const config::Settings& settings, const std::filesystem::
     audit.max_bytes = static_cast<std::uint64_t>(max_bytes);
     audit.keep_files = static_cast<std::size_t>(keep);
     return audit;
+}
+
+// Whether the variable is set; its value, a secret here, is wiped at once.
+bool is_set(const config::Environment& env, const char* name) {
+    std::optional<std::string> value = env(name);
+    if (!value) return false;
+    wipe(*value);
+    return true;
 }
 
 std::int64_t at_least(const config::Settings& settings, std::string_view key, std::int64_t least) {
@@ -64,7 +81,8 @@ std::int64_t at_least(const config::Settings& settings, std::string_view key, st
 std::vector<config::Spec> runner_specs() {
     using config::Kind;
     std::vector<config::Spec> specs = {
-        {"credentials", Kind::path, "", "credentials file of this runner (JSON, mode 0600)"},
+        {"credentials", Kind::path, "",
+         "credentials file of this runner (JSON, mode 0600); or its content in TETHER_CREDENTIALS_JSON"},
         {"tunnel_endpoint", Kind::address, "",
          "host:port of the server's tunnel listener, instead of the credentials file's (another name for the server)"},
         {"api_endpoint", Kind::url, "", "URL of the server's API, instead of the credentials file's"},
@@ -83,7 +101,7 @@ std::vector<config::Spec> runner_specs() {
         {"policy.auth_modes", Kind::list, "",
          "auth modes this runner accepts (inline, runner-delegated, cross-account); empty accepts none"},
         {"policy.providers", Kind::list, "",
-         "credential providers this runner may use (aws, gcp, azure, kubernetes, exec); empty allows none"},
+         "credential providers this runner may use (aws, kubernetes, exec); empty allows none"},
         {"policy.endpoints", Kind::list, "",
          "hosts this runner may send credentials to, as host or host:port patterns (*.amazonaws.com:443); empty "
          "allows none"},
@@ -102,14 +120,20 @@ std::vector<config::Spec> runner_specs() {
     return specs;
 }
 
-RunnerConfig runner_config(const config::Settings& settings) {
-    if (!settings.has("credentials")) {
+RunnerConfig runner_config(const config::Settings& settings, const config::Environment& env) {
+    bool in_environment = is_set(env, credentials_variable);
+    if (in_environment && settings.has("credentials")) {
+        fail(ExitCode::config, std::string("both a credentials file (from ") + origin(settings, "credentials") +
+                                   ") and " + credentials_variable + " are set: keep one");
+    }
+    if (!in_environment && !settings.has("credentials")) {
         fail(ExitCode::config,
              "no credentials file: pass --credentials FILE, set TETHER_CREDENTIALS or put credentials = \"FILE\" in "
-             "the runner config");
+             "the runner config, or put the file's content in " + std::string(credentials_variable));
     }
-    std::filesystem::path credentials = settings.text("credentials");
-    RunnerConfig config{credentials, policy_from(settings), audit_from(settings, credentials)};
+    std::filesystem::path credentials =
+        in_environment ? std::filesystem::path() : std::filesystem::path(settings.text("credentials"));
+    RunnerConfig config{credentials, in_environment, policy_from(settings), audit_from(settings, credentials)};
     if (settings.has("tunnel_endpoint")) config.tunnel_endpoint = settings.text("tunnel_endpoint");
     if (settings.has("api_endpoint")) config.api_endpoint = settings.text("api_endpoint");
     config.max_in_flight = static_cast<std::size_t>(at_least(settings, "max_in_flight", 1));

@@ -1,5 +1,6 @@
 #include "tether/runner/runner.h"
 
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "agent.h"
@@ -16,11 +18,10 @@
 #include "tether/core/error.h"
 #include "tether/core/log.h"
 #include "tether/crypto/secret_file.h"
+#include "runner_log.h"
 
 namespace tether::runner {
 namespace {
-
-const log::Logger logger("runner");
 
 // The credentials file holds a private key and an API key: like ssh with a
 // private key, refuse one that other users can read.
@@ -35,16 +36,43 @@ void check_credentials_file(const std::filesystem::path& path) {
     }
 }
 
-auth::RunnerCredentials load_credentials(const std::filesystem::path& path) {
-    check_credentials_file(path);
-    auto text = crypto::read_private_file(path);
-    if (!text) fail(ExitCode::config, "cannot read credentials file " + path.string() + ": " + text.error().message);
-    auto credentials = auth::load_runner_credentials(text.value().reveal(), std::chrono::system_clock::now());
+// Takes the credentials out of the environment: the variable's bytes are
+// overwritten in place (so /proc/PID/environ no longer shows them) and it is
+// unset, so that no program the runner starts (credential_process, exec
+// plugins) inherits it.
+Secret take_credentials_variable() {
+    char* value = std::getenv(credentials_variable);
+    if (value == nullptr) fail(ExitCode::config, std::string(credentials_variable) + " is not set");
+    Secret text(value);
+    OPENSSL_cleanse(value, std::strlen(value));
+    ::unsetenv(credentials_variable);
+    return text;
+}
+
+// Where the credentials came from, for messages.
+std::string credentials_source(const RunnerConfig& config) {
+    return config.credentials_in_environment ? credentials_variable : config.credentials.string();
+}
+
+auth::RunnerCredentials load_credentials(const RunnerConfig& config) {
+    Secret text;
+    if (config.credentials_in_environment) {
+        text = take_credentials_variable();
+    } else {
+        check_credentials_file(config.credentials);
+        auto read = crypto::read_private_file(config.credentials);
+        if (!read) {
+            fail(ExitCode::config,
+                 "cannot read credentials file " + config.credentials.string() + ": " + read.error().message);
+        }
+        text = std::move(read).value();
+    }
+    auto credentials = auth::load_runner_credentials(text.reveal(), std::chrono::system_clock::now());
     if (!credentials) {
         // An expired or not-yet-valid certificate is refused authentication;
         // anything else is a broken file.
         ExitCode code = credentials.error().kind == ErrorKind::unauthenticated ? ExitCode::refused : ExitCode::config;
-        fail(code, credentials.error().message + " (" + path.string() + ")");
+        fail(code, credentials.error().message + " (" + credentials_source(config) + ")");
     }
     return std::move(credentials).value();
 }
@@ -70,7 +98,7 @@ std::optional<AuditTrail> open_audit(const AuditConfig& config) {
 }  // namespace
 
 int run(const RunnerConfig& config) {
-    auth::RunnerCredentials credentials = load_credentials(config.credentials);
+    auth::RunnerCredentials credentials = load_credentials(config);
     const auth::CredentialsFile& file = credentials.file;
     std::string endpoint_text = config.tunnel_endpoint.empty() ? file.tunnel_endpoint : config.tunnel_endpoint;
     auto endpoint = parse_host_port(endpoint_text);
@@ -90,7 +118,7 @@ int run(const RunnerConfig& config) {
                                 {config.max_message_bytes, config.liveness_timeout, true}};
     boost::asio::io_context io;
     auto dialer = tunnel::Dialer::create(io, std::move(options));
-    if (!dialer) fail(ExitCode::config, "credentials file " + config.credentials.string() + ": " + dialer.error().message);
+    if (!dialer) fail(ExitCode::config, "credentials " + credentials_source(config) + ": " + dialer.error().message);
 
     ops::RunnerFacts facts{TETHER_VERSION, host_name(), file.org, file.runner, std::chrono::steady_clock::now(), {},
                            policy_summary(config.policy)};
@@ -99,14 +127,14 @@ int run(const RunnerConfig& config) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
-        logger.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+        runner_log.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
         agent.stop();
     });
 
-    logger.info("runner starting", {{"org", file.org},
+    runner_log.info("runner starting", {{"org", file.org},
                                     {"runner", file.runner},
                                     {"tunnel_endpoint", endpoint.value().to_string()},
-                                    {"credentials", config.credentials.string()}});
+                                    {"credentials", credentials_source(config)}});
     std::exception_ptr failure;
     boost::asio::co_spawn(io, agent.run(), [&](std::exception_ptr error) {
         failure = error;
@@ -115,7 +143,7 @@ int run(const RunnerConfig& config) {
     io.run();
     if (failure) std::rethrow_exception(failure);
     if (agent.outcome().code != ExitCode::ok) fail(agent.outcome().code, agent.outcome().message);
-    logger.info("stopped");
+    runner_log.info("stopped");
     return 0;
 }
 

@@ -4,15 +4,15 @@
 #include <boost/asio/detached.hpp>
 
 #include "tether/core/log.h"
+#include "runner_log.h"
 
 namespace tether::runner {
+
 namespace asio = boost::asio;
 namespace code = tunnel::error_code;
 using nlohmann::json;
 
 namespace {
-
-const log::Logger logger("runner");
 
 // Codes with which the server ends a tunnel for good.
 bool is_refusal(const std::string& close_code) {
@@ -72,7 +72,7 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
         }
         if (frame.value().binary) {
             end.reason = "the server sent a binary frame";
-            logger.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
+            runner_log.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
             channel_->close(tunnel::close_code::protocol_error, "protocol error");
             break;
         }
@@ -108,7 +108,7 @@ bool TunnelSession::handle(std::string_view text, SessionEnd& end) {
     auto message = tunnel::parse_message(text);
     if (!message) {
         end.reason = "the server sent a malformed message: " + message.error().message;
-        logger.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
+        runner_log.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
         channel_->send(tunnel::close_message(code::protocol_error, message.error().message));
         channel_->close(tunnel::close_code::protocol_error, "protocol error");
         return false;
@@ -141,11 +141,11 @@ bool TunnelSession::handle(std::string_view text, SessionEnd& end) {
         }
         case tunnel::MessageType::close:
             server_close_ = m.error;
-            logger.info("the server is closing the tunnel", {{"code", m.error->code}, {"message", m.error->message}});
+            runner_log.info("the server is closing the tunnel", {{"code", m.error->code}, {"message", m.error->message}});
             return true;
         default:
             end.reason = std::string("the server sent an unexpected ") + to_string(m.type);
-            logger.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
+            runner_log.warn("protocol violation by the server; reconnecting", {{"reason", end.reason}});
             channel_->close(tunnel::close_code::protocol_error, "protocol error");
             return false;
     }
@@ -163,13 +163,13 @@ void TunnelSession::on_request(tunnel::Message& request) {
     }
     const Policy& policy = services_.policy;
     if (!policy.allows_operation(request.operation)) {
-        logger.warn("request refused by the runner policy",
+        runner_log.warn("request refused by the runner policy",
                     {{"request_id", request.id}, {"operation", request.operation}});
         return refuse(request, code::permission_denied,
                       "this runner's policy does not allow operation " + request.operation);
     }
     if (request.connection && !policy.allows_connection(*request.connection)) {
-        logger.warn("request refused by the runner policy",
+        runner_log.warn("request refused by the runner policy",
                     {{"request_id", request.id}, {"connection", *request.connection}});
         return refuse(request, code::permission_denied,
                       "this runner's policy does not allow connection " + *request.connection);
@@ -177,13 +177,13 @@ void TunnelSession::on_request(tunnel::Message& request) {
     if (request.connection_config) {
         const providers::ConnectionConfig& config = *request.connection_config;
         if (!policy.allows_provider(config.provider)) {
-            logger.warn("request refused by the runner policy",
+            runner_log.warn("request refused by the runner policy",
                         {{"request_id", request.id}, {"connection", config.name}, {"provider", config.provider}});
             return refuse(request, code::permission_denied,
                           "this runner's policy does not allow provider " + config.provider);
         }
         if (!policy.allows_auth_mode(config.auth_mode)) {
-            logger.warn("request refused by the runner policy",
+            runner_log.warn("request refused by the runner policy",
                         {{"request_id", request.id}, {"connection", config.name}, {"auth_mode", config.auth_mode}});
             return refuse(request, code::permission_denied,
                           "this runner's policy does not allow auth mode " + config.auth_mode);
@@ -280,7 +280,7 @@ void TunnelSession::record(const tunnel::Message& request, std::string_view outc
     entry.outcome = std::string(outcome);
     entry.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (auto appended = services_.audit->append(entry); !appended) {
-        logger.error("cannot write the audit trail", {{"error", appended.error().message}});
+        runner_log.error("cannot write the audit trail", {{"error", appended.error().message}});
     }
 }
 
@@ -288,7 +288,7 @@ void TunnelSession::drain() {
     if (draining_ || ended_) return;
     draining_ = true;
     if (in_flight_.empty()) return close_tunnel();
-    logger.info("draining", {{"in_flight", in_flight_.size()},
+    runner_log.info("draining", {{"in_flight", in_flight_.size()},
                              {"drain_timeout_ms", static_cast<long long>(settings_.drain_timeout.count())}});
     drain_timer_.expires_after(settings_.drain_timeout);
     drain_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {

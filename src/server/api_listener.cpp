@@ -20,8 +20,10 @@
 #include "tether/core/log.h"
 #include "tether/core/text.h"
 #include "tether/crypto/random.h"
+#include "loggers.h"
 
 namespace tether::server {
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -29,8 +31,6 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 
 namespace {
-
-const log::Logger logger("api");
 
 struct Connection {
     beast::tcp_stream* stream;  // the TCP layer, plain or under TLS
@@ -112,7 +112,7 @@ struct ApiListener::State {
 asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> self) {
     const std::function<void(tcp::socket)> take = [this, self](tcp::socket socket) {
         if (connections.size() >= limits.max_connections) {
-            logger.warn("connection refused: too many connections", {{"limit", limits.max_connections}});
+            api_log.warn("connection refused: too many connections", {{"limit", limits.max_connections}});
             beast::error_code ec;
             socket.close(ec);
         } else if (tls) {
@@ -156,7 +156,7 @@ asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& c
         std::string request_id = crypto::random_hex(8);
         if (ec) {
             if (auto response = answer_for_read_error(ec, request_id)) {
-                logger.info("bad request",
+                api_log.info("bad request",
                             {{"peer", connection.peer}, {"request_id", request_id}, {"error", ec.message()}});
                 co_await answer(stream, *response, 11, false, request_id);
             }
@@ -172,7 +172,7 @@ asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& c
         auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
         // Probes arrive every few seconds; keep them out of the info log.
         bool probe = request.path == "/healthz" || request.path == "/readyz";
-        logger.write(probe ? log::Level::debug : log::Level::info, "request",
+        api_log.write(probe ? log::Level::debug : log::Level::info, "request",
                      {{"method", request.method},
                       {"path", request.path},
                       {"status", response.status},
@@ -206,7 +206,7 @@ asio::awaitable<void> ApiListener::State::serve_tls(std::shared_ptr<State> /*kee
     co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
     if (ec) {
         // Scanners and wrong CAs land here; the reason helps the operator.
-        logger.info("TLS handshake failed", {{"peer", peer}, {"error", ec.message()}});
+        api_log.info("TLS handshake failed", {{"peer", peer}, {"error", ec.message()}});
     } else {
         co_await exchange(stream, connection);
         beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));

@@ -6,14 +6,10 @@
 #include "tether/core/log.h"
 #include "tether/pki/identity.h"
 #include "tether/store/audit_log.h"
+#include "tether/core/timestamp.h"
+#include "loggers.h"
 
 namespace tether::server::api {
-namespace {
-
-const log::Logger logger("api");
-
-}  // namespace
-
 std::optional<std::string> query_value(const std::string& query, std::string_view key) {
     std::size_t start = 0;
     while (start <= query.size()) {
@@ -39,10 +35,6 @@ Result<std::int64_t> query_number(const std::string& query, std::string_view key
     return value;
 }
 
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 Handler revoking(RunnerTunnels& tunnels, Handler handler) {
     return [&tunnels, handler = std::move(handler)](const Call& call) -> Result<HttpResponse> {
         auto answer = handler(call);
@@ -65,13 +57,13 @@ HttpResponse error_answer(const Error& error, const std::string& request_id) {
         case ErrorKind::internal: break;
     }
     // The detail may name files or SQL: it goes to the log, not to the client.
-    logger.error("request failed", {{"error", error.message}, {"request_id", request_id}});
+    api_log.error("request failed", {{"error", error.message}, {"request_id", request_id}});
     return error_response(500, "internal", "internal error; the server log has the detail", request_id);
 }
 
 server::Handler guarded(const store::Database& database, auth::Role needed, Handler handler) {
     return [&database, needed, handler = std::move(handler)](const HttpRequest& request) {
-        std::int64_t now = now_seconds();
+        std::int64_t now = unix_now_seconds();
         auto principal = authenticate(database, request, now);
         if (!principal) {
             HttpResponse response = error_answer(principal.error(), request.request_id);
@@ -84,7 +76,7 @@ server::Handler guarded(const store::Database& database, auth::Role needed, Hand
             return error_answer({ErrorKind::not_found, "no org '" + *asked + "'"}, request.request_id);
         }
         if (!auth::allows(account.role, needed)) {
-            logger.warn("request refused",
+            api_log.warn("request refused",
                         {{"reason", "role"}, {"actor", actor_of(principal.value())}, {"needed", auth::to_string(needed)},
                          {"path", request.path}, {"request_id", request.request_id}});
             return error_answer({ErrorKind::permission_denied, std::string("this needs the ") + auth::to_string(needed) +

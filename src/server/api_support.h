@@ -19,8 +19,6 @@
 
 namespace tether::server::api {
 
-std::int64_t now_seconds();
-
 using server::json_response;
 
 // The value of `key` in a query string (no percent-decoding: the values

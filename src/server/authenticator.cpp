@@ -2,14 +2,13 @@
 
 #include "tether/auth/api_key.h"
 #include "tether/core/log.h"
+#include "loggers.h"
 
 namespace tether::server {
 namespace {
 
-const log::Logger logger("auth");
-
 Error refuse(const HttpRequest& request, std::string_view reason, std::string_view key_id = "") {
-    logger.warn("request refused",
+    auth_log.warn("request refused",
                 {{"reason", reason}, {"key_id", key_id}, {"peer", request.peer}, {"request_id", request.request_id}});
     return {ErrorKind::unauthenticated, "missing or invalid API key"};
 }

@@ -9,7 +9,7 @@ namespace tether::server {
 
 void add_command(CLI::App& root, cli::Action& action) {
     CLI::App* command = root.add_subcommand(
-        "server", "Run the control plane: identities, store, the HTTPS API (and, to come, the tunnel listener)");
+        "server", "Run the control plane: the CA, the store, the HTTPS API and the tunnel listener runners dial");
     command->require_subcommand(0, 1);
 
     // `server init` shares the server's settings (--data-dir, --api-listen…),

@@ -20,7 +20,7 @@ std::vector<config::Spec> server_specs() {
          "operations in flight per tunnel at most; past it a new one fails with busy"},
         {"public_api_url", Kind::url, "", "API URL written into credentials files (default: https://HOSTNAME:API-PORT)"},
         {"public_tunnel_address", Kind::address, "",
-         "tunnel host:port written into credentials files (default: HOSTNAME:7443)"},
+         "tunnel host:port written into credentials files (default: HOSTNAME and the port of tunnel.listen, 7443 when that is 0)"},
         {"runner_certificate_lifetime", Kind::duration, "365d", "validity of runner certificates"},
     };
     for (auto& spec : config::logging_specs()) specs.push_back(std::move(spec));

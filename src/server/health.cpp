@@ -3,13 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/core/log.h"
+#include "loggers.h"
 
 namespace tether::server {
-namespace {
-
-const log::Logger logger("health");
-
-}  // namespace
 
 void add_health_routes(Router& router, const store::Database& database, std::function<bool()> accepting) {
     router.add("GET", "/healthz", [](const HttpRequest&) { return json_response(200, {{"status", "ok"}}); });
@@ -21,7 +17,7 @@ void add_health_routes(Router& router, const store::Database& database, std::fun
             checks["store"] = "ok";
         } else {
             // The reason goes to the log; the unauthenticated prober learns only that it failed.
-            logger.error("store check failed", {{"error", ping.error().message}, {"request_id", request.request_id}});
+            health_log.error("store check failed", {{"error", ping.error().message}, {"request_id", request.request_id}});
             checks["store"] = "failing";
             ready = false;
         }

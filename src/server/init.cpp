@@ -19,11 +19,11 @@
 #include "tether/store/migrations.h"
 #include "tether/store/server_settings.h"
 #include "tether/store/statement.h"
+#include "tether/core/timestamp.h"
+#include "loggers.h"
 
 namespace tether::server {
 namespace {
-
-const log::Logger logger("init");
 
 constexpr auto ca_lifetime = std::chrono::hours(24 * 365 * 10);
 constexpr auto server_certificate_lifetime = std::chrono::hours(24 * 365);
@@ -97,7 +97,7 @@ int init(const InitOptions& options) {
 
     store::Database database = must(store::Database::open(data.database()), "database");
     must(store::migrate(database), "database schema");
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::int64_t now = unix_now_seconds();
 
     auth::NewApiKey key = auth::generate_api_key();
     {
@@ -125,7 +125,7 @@ int init(const InitOptions& options) {
     write_file(data.admin_config(), admin_toml, true);
     wipe(admin_toml);
 
-    logger.info("initialised", {{"data_dir", data.root.string()}, {"org", options.org}, {"trust_domain", trust_domain},
+    init_log.info("initialised", {{"data_dir", data.root.string()}, {"org", options.org}, {"trust_domain", trust_domain},
                                 {"api_key", key.token}});
     std::cout << "Initialised " << data.root.string() << " (org " << options.org << ", trust domain " << trust_domain
               << ").\n\nAPI key of service account " << options.org << "/admin, shown only this once:\n\n  "

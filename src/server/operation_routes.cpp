@@ -8,6 +8,7 @@
 #include "tether/store/connections.h"
 #include "tether/store/operations.h"
 #include "tether/store/runners.h"
+#include "tether/core/timestamp.h"
 
 namespace tether::server {
 namespace {
@@ -111,11 +112,6 @@ Result<store::NewOperation> new_operation(const store::Database& database, const
     return operation;
 }
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 Result<store::Operation> named_operation(const store::Database& database, const Call& call) {
     return store::find_operation(database, call.org.id, call.request.params.at("id"));
 }
@@ -138,7 +134,7 @@ void add_operation_routes(Router& router, const ApiContext& context) {
                        }
                        wait = body.value()["wait_for_runner"].get<bool>();
                    }
-                   auto operation = new_operation(database, call, body.value(), now_ms());
+                   auto operation = new_operation(database, call, body.value(), unix_now_ms());
                    if (!operation) return operation.error();
                    std::optional<store::Submitted> submitted;
                    auto stored = api::in_transaction(database, [&]() -> Result<HttpResponse> {
@@ -174,9 +170,16 @@ void add_operation_routes(Router& router, const ApiContext& context) {
                        if (!parsed) return parsed.error();
                        filter.status = parsed.value();
                    }
-                   auto before = api::query_number(call.request.query, "before", 0);
-                   if (!before) return before.error();
-                   if (before.value() > 0) filter.before_id = before.value();
+                   if (auto before = api::query_value(call.request.query, "before")) {
+                       // The cursor is an operation of the caller's org: its
+                       // place, never a count of other orgs' rows, is what pages.
+                       auto older_than = store::find_operation(database, call.org.id, *before);
+                       if (!older_than) {
+                           if (older_than.error().kind != ErrorKind::not_found) return older_than.error();
+                           return Error{ErrorKind::invalid_argument, "before: no operation " + *before + " in this org"};
+                       }
+                       filter.before_id = older_than.value().id;
+                   }
                    auto limit = api::query_number(call.request.query, "limit", 50);
                    if (!limit) return limit.error();
                    filter.limit = static_cast<int>(std::clamp<std::int64_t>(limit.value(), 1, 500));
@@ -186,7 +189,7 @@ void add_operation_routes(Router& router, const ApiContext& context) {
                    for (const auto& operation : operations.value()) list.push_back(operation_json(operation, false));
                    json answer = {{"operations", list}};
                    if (static_cast<int>(operations.value().size()) == filter.limit) {
-                       answer["next_before"] = operations.value().back().id;
+                       answer["next_before"] = operations.value().back().public_id;
                    }
                    return api::json_response(200, answer);
                }));
@@ -212,7 +215,7 @@ void add_operation_routes(Router& router, const ApiContext& context) {
                        outcome.error_code = "cancelled";
                        outcome.error_message = "cancelled by " + api::actor_of(call.principal);
                        auto changed = store::finish_operation(database, operation.value().id,
-                                                              store::OperationStatus::cancelled, outcome, now_ms());
+                                                              store::OperationStatus::cancelled, outcome, unix_now_ms());
                        if (!changed) return changed.error();
                        if (!changed.value()) {
                            return Error{ErrorKind::failed_precondition, "operation " + operation.value().public_id + " has already ended"};

@@ -25,11 +25,10 @@
 #include "tether/store/server_settings.h"
 #include "tunnel_hub.h"
 #include "tunnel_listener.h"
+#include "loggers.h"
 
 namespace tether::server {
 namespace {
-
-const log::Logger logger("server");
 
 // The data dir holds keys: a looser one is reported (the operator may have a
 // reason, such as a group-readable backup), an uninitialised one refused.
@@ -42,7 +41,7 @@ void check_data_dir(const DataDir& data) {
                                    " --hostname HOST");
     }
     if ((info.st_mode & 0077) != 0) {
-        logger.warn("data dir is accessible to other users; chmod 700 it",
+        server_log.warn("data dir is accessible to other users; chmod 700 it",
                     {{"path", data.root.string()}, {"mode", static_cast<unsigned>(info.st_mode & 0777)}});
     }
 }
@@ -109,7 +108,7 @@ int run(const ServerConfig& config) {
     auto version = store::migrate(database.value());
     if (!version) fail(version.error());
     if (before && before.value() != version.value()) {
-        logger.info("database migrated", {{"from_version", before.value()}, {"to_version", version.value()}});
+        server_log.info("database migrated", {{"from_version", before.value()}, {"to_version", version.value()}});
     }
 
     pki::CertificateAuthority ca = load_authority(data);
@@ -157,7 +156,7 @@ int run(const ServerConfig& config) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
-        logger.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+        server_log.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
         stopping = true;
         listener.stop();
         tunnel_listener.stop();
@@ -167,13 +166,13 @@ int run(const ServerConfig& config) {
     hub.start();
     auto tunnel_bound = tunnel_listener.listen(config.tunnel_listen);
     if (!tunnel_bound) fail(tunnel_bound.error());
-    logger.info("tunnel listening", {{"address", tunnel_bound.value().to_string()}});
+    server_log.info("tunnel listening", {{"address", tunnel_bound.value().to_string()}});
     auto bound = listener.listen(config.api_listen);
     if (!bound) fail(bound.error());
-    logger.info("api listening", {{"address", bound.value().to_string()}, {"data_dir", config.data_dir.string()}});
+    server_log.info("api listening", {{"address", bound.value().to_string()}, {"data_dir", config.data_dir.string()}});
 
     io.run();
-    logger.info("stopped");
+    server_log.info("stopped");
     return 0;
 }
 

@@ -21,23 +21,18 @@
 #include "tether/store/statement.h"
 #include "tether/store/tunnels.h"
 #include "tether/tunnel/protocol.h"
+#include "tether/core/timestamp.h"
+#include "loggers.h"
 
 namespace tether::server {
+
 namespace asio = boost::asio;
 namespace code = tunnel::error_code;
 
 namespace {
 
-const log::Logger logger("tunnel");
-
 // Runner-initiated request ids remembered per tunnel to refuse reuse.
 constexpr std::size_t remembered_request_ids = 4096;
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-std::int64_t now_s() { return now_ms() / 1000; }
 
 struct Session {
     std::shared_ptr<tunnel::Channel> channel;
@@ -173,7 +168,7 @@ asio::awaitable<void> TunnelHub::State::serve(std::shared_ptr<Session> session) 
     auto first = co_await session->channel->receive();
     hello_timer.cancel();
     if (!first) {
-        logger.info("tunnel ended before hello", {{"runner", session->runner_label}, {"reason", first.error().message}});
+        tunnel_log.info("tunnel ended before hello", {{"runner", session->runner_label}, {"reason", first.error().message}});
         end(*session);
         co_return;
     }
@@ -186,7 +181,7 @@ asio::awaitable<void> TunnelHub::State::serve(std::shared_ptr<Session> session) 
         auto frame = co_await session->channel->receive();
         if (!frame) {
             if (!session->closing) {
-                logger.info("tunnel lost", {{"runner", session->runner_label},
+                tunnel_log.info("tunnel lost", {{"runner", session->runner_label},
                                             {"tunnel_id", session->tunnel_id},
                                             {"reason", frame.error().message}});
             }
@@ -222,7 +217,7 @@ bool TunnelHub::State::greet(Session& session, const tunnel::Frame& frame) {
         std::string reason = "this server speaks tunnel protocol version " + std::to_string(tunnel::protocol_version);
         session.channel->send(tunnel::close_message("unsupported_version", reason));
         session.channel->close(tunnel::close_code::policy_violation, reason);
-        logger.warn("tunnel refused", {{"runner", session.runner_label}, {"reason", reason}});
+        tunnel_log.warn("tunnel refused", {{"runner", session.runner_label}, {"reason", reason}});
         return false;
     }
 
@@ -240,14 +235,14 @@ bool TunnelHub::State::greet(Session& session, const tunnel::Frame& frame) {
     auto recorded = store::insert_tunnel(database, {session.tunnel_id, runner.id, settings.server_instance,
                                                      session.channel->peer(), greeting.runner_version,
                                                      greeting.hostname, session.admission.fingerprint,
-                                                     session.admission.key_id, now_ms()});
+                                                     session.admission.key_id, unix_now_ms()});
     if (!recorded) {
-        logger.error("cannot record tunnel", {{"runner", session.runner_label}, {"error", recorded.error().message}});
+        tunnel_log.error("cannot record tunnel", {{"runner", session.runner_label}, {"error", recorded.error().message}});
         session.channel->send(tunnel::close_message(code::unavailable, "the server cannot record the tunnel"));
         session.channel->close(tunnel::close_code::going_away, "store unavailable");
         return false;
     }
-    (void)store::touch_runner_seen(database, runner.id, now_s());
+    (void)store::touch_runner_seen(database, runner.id, unix_now_seconds());
 
     tunnel::Welcome welcome;
     welcome.server_version = TETHER_VERSION;
@@ -260,7 +255,7 @@ bool TunnelHub::State::greet(Session& session, const tunnel::Frame& frame) {
     welcome.capabilities = {"cancel"};
     session.channel->send(tunnel::welcome_message(welcome));
     session.registered = true;
-    logger.info("tunnel up", {{"runner", session.runner_label},
+    tunnel_log.info("tunnel up", {{"runner", session.runner_label},
                               {"tunnel_id", session.tunnel_id},
                               {"peer", session.channel->peer()},
                               {"runner_version", greeting.runner_version},
@@ -297,7 +292,7 @@ bool TunnelHub::State::handle(Session& session, std::string_view text) {
             return true;
         }
         case tunnel::MessageType::close:
-            logger.info("runner is closing its tunnel", {{"runner", session.runner_label},
+            tunnel_log.info("runner is closing its tunnel", {{"runner", session.runner_label},
                                                         {"tunnel_id", session.tunnel_id},
                                                         {"code", message.value().error->code},
                                                         {"message", message.value().error->message}});
@@ -376,11 +371,11 @@ void TunnelHub::State::settle() {
     auto runners = std::exchange(to_dispatch, {});
     auto transaction = store::Transaction::begin(database);
     if (!transaction) {
-        logger.error("cannot store the runners' answers", {{"error", transaction.error().message},
+        tunnel_log.error("cannot store the runners' answers", {{"error", transaction.error().message},
                                                            {"answers", received.size()}});
         return;
     }
-    std::int64_t now = now_ms();
+    std::int64_t now = unix_now_ms();
     Ended ended;
     for (const Answer& answer : received) {
         if (store_end(answer.operation_id, answer.status, answer.outcome, now)) {
@@ -390,7 +385,7 @@ void TunnelHub::State::settle() {
     std::vector<Outgoing> outgoing;
     for (const auto& [runner_id, submitted] : runners) start_queued(runner_id, outgoing, ended);
     if (auto committed = transaction.value().commit(); !committed) {
-        logger.error("cannot store the runners' answers", {{"error", committed.error().message},
+        tunnel_log.error("cannot store the runners' answers", {{"error", committed.error().message},
                                                            {"answers", received.size()}});
         for (const Outgoing& request : outgoing) request.session->in_flight.erase(request.public_id);
         return;
@@ -412,7 +407,7 @@ void TunnelHub::State::settle() {
 bool TunnelHub::State::store_end(std::int64_t operation_id, store::OperationStatus status,
                                  const store::OperationOutcome& outcome, std::int64_t now) {
     auto finished = store::finish_operation(database, operation_id, status, outcome, now);
-    if (!finished) logger.error("cannot store an outcome", {{"error", finished.error().message}});
+    if (!finished) tunnel_log.error("cannot store an outcome", {{"error", finished.error().message}});
     return finished && finished.value();
 }
 
@@ -446,14 +441,14 @@ bool TunnelHub::State::receive_chunk(Session& session, std::string_view frame) {
 
 void TunnelHub::State::finish(std::int64_t operation_id, store::OperationStatus status, std::string_view error_code,
                               std::string message) {
-    if (store_end(operation_id, status, failure(error_code, std::move(message)), now_ms()) && settings.on_finished) {
+    if (store_end(operation_id, status, failure(error_code, std::move(message)), unix_now_ms()) && settings.on_finished) {
         settings.on_finished(operation_id, status);
     }
 }
 
 // Malformed input closes only this tunnel, with the reason logged and sent.
 void TunnelHub::State::violation(Session& session, const std::string& reason) {
-    logger.warn("protocol violation; closing the tunnel",
+    tunnel_log.warn("protocol violation; closing the tunnel",
                 {{"runner", session.runner_label}, {"peer", session.channel->peer()}, {"reason", reason}});
     session.channel->send(tunnel::close_message(code::protocol_error, reason));
     session.channel->close(tunnel::close_code::protocol_error, "protocol error");
@@ -470,11 +465,11 @@ void TunnelHub::State::end(Session& session) {
     }
     if (!session.registered) return;
     auto failed = store::fail_running_operations(database, session.tunnel_id, session.end_code, session.end_message,
-                                                 now_ms());
-    if (!failed) logger.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
+                                                 unix_now_ms());
+    if (!failed) tunnel_log.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
     (void)store::delete_tunnel(database, session.tunnel_id);
-    (void)store::touch_runner_seen(database, runner_id, now_s());
-    logger.info("tunnel closed", {{"runner", session.runner_label},
+    (void)store::touch_runner_seen(database, runner_id, unix_now_seconds());
+    tunnel_log.info("tunnel closed", {{"runner", session.runner_label},
                                   {"tunnel_id", session.tunnel_id},
                                   {"failed_operations", failed ? failed.value().size() : 0}});
     session.registered = false;
@@ -488,10 +483,10 @@ void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing
     std::size_t free = 0;
     for (const auto& session : pool->second) free += session->free_slots();
     if (free == 0) return;
-    std::int64_t now = now_ms();
+    std::int64_t now = unix_now_ms();
     auto queued = store::queued_operations(database, runner_id, now, static_cast<int>(free));
     if (!queued) {
-        logger.error("cannot read queued operations", {{"error", queued.error().message}});
+        tunnel_log.error("cannot read queued operations", {{"error", queued.error().message}});
         return;
     }
     for (const store::Operation& operation : queued.value()) {
@@ -502,7 +497,7 @@ void TunnelHub::State::start_queued(std::int64_t runner_id, std::vector<Outgoing
         if (!target) break;
         auto started = store::start_operation(database, operation.id, target->tunnel_id, now);
         if (!started) {
-            logger.error("cannot start an operation", {{"error", started.error().message}});
+            tunnel_log.error("cannot start an operation", {{"error", started.error().message}});
             return;
         }
         if (!started.value()) continue;
@@ -560,7 +555,7 @@ Session* TunnelHub::State::holder_of(std::int64_t runner_id, const std::string& 
 }
 
 void TunnelHub::State::revalidate() {
-    std::int64_t now = now_s();
+    std::int64_t now = unix_now_seconds();
     std::vector<std::pair<std::shared_ptr<Session>, std::string>> refused;
     // The replicas of one runner share their credentials: one check serves
     // every tunnel that presented the same certificate and key.
@@ -575,7 +570,7 @@ void TunnelHub::State::revalidate() {
             const Result<Done>& admitted = check->second;
             if (admitted) continue;
             if (admitted.error().kind != ErrorKind::unauthenticated) {
-                logger.error("cannot re-check a tunnel", {{"error", admitted.error().message}});
+                tunnel_log.error("cannot re-check a tunnel", {{"error", admitted.error().message}});
                 continue;
             }
             refused.emplace_back(session, admitted.error().message);
@@ -587,13 +582,13 @@ void TunnelHub::State::revalidate() {
 void TunnelHub::State::revoke(Session& session, const std::string& reason) {
     session.closing = true;  // no new work for it in the settle below
     settle();
-    logger.warn("closing a tunnel whose credentials are no longer valid",
+    tunnel_log.warn("closing a tunnel whose credentials are no longer valid",
                 {{"runner", session.runner_label}, {"tunnel_id", session.tunnel_id}, {"reason", reason}});
     session.end_code = code::revoked;
     session.end_message = "the runner's credentials were revoked while the operation ran: " + reason;
     auto failed = store::fail_running_operations(database, session.tunnel_id, session.end_code, session.end_message,
-                                                 now_ms());
-    if (!failed) logger.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
+                                                 unix_now_ms());
+    if (!failed) tunnel_log.error("cannot fail the tunnel's operations", {{"error", failed.error().message}});
     session.in_flight.clear();
     session.channel->send(tunnel::close_message(code::revoked, reason));
     session.channel->close(tunnel::close_code::policy_violation, "credentials revoked");
@@ -603,9 +598,9 @@ void TunnelHub::State::revoke(Session& session, const std::string& reason) {
 void TunnelHub::State::on_deadline() {
     deadline_armed_ms = std::numeric_limits<std::int64_t>::max();
     settle();
-    auto expired = store::expire_operations(database, now_ms());
+    auto expired = store::expire_operations(database, unix_now_ms());
     if (!expired) {
-        logger.error("cannot expire operations", {{"error", expired.error().message}});
+        tunnel_log.error("cannot expire operations", {{"error", expired.error().message}});
     } else {
         for (const store::Operation& operation : expired.value()) {
             // The runner stops too; its late answer finds the operation final.
@@ -621,7 +616,7 @@ void TunnelHub::State::on_deadline() {
 void TunnelHub::State::arm_deadline(std::int64_t at_ms) {
     if (stopped || at_ms >= deadline_armed_ms) return;
     deadline_armed_ms = at_ms;
-    deadline_timer.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(at_ms - now_ms(), 0)));
+    deadline_timer.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(at_ms - unix_now_ms(), 0)));
     deadline_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (!ec && !self->stopped) self->on_deadline();
     });
@@ -648,12 +643,12 @@ TunnelHub::~TunnelHub() { stop(); }
 void TunnelHub::start() {
     State& state = *state_;
     if (auto cleared = store::delete_tunnels_of_instance(state.database, state.settings.server_instance); !cleared) {
-        logger.error("cannot clear old tunnel records", {{"error", cleared.error().message}});
+        tunnel_log.error("cannot clear old tunnel records", {{"error", cleared.error().message}});
     }
     auto interrupted = store::fail_running_operations(state.database, std::nullopt, "interrupted",
-                                                      "the server restarted while the operation ran", now_ms());
+                                                      "the server restarted while the operation ran", unix_now_ms());
     if (interrupted && !interrupted.value().empty()) {
-        logger.warn("operations interrupted by a restart", {{"count", interrupted.value().size()}});
+        tunnel_log.warn("operations interrupted by a restart", {{"count", interrupted.value().size()}});
     }
     state.on_deadline();
     state.arm_sweep();
@@ -682,7 +677,7 @@ Result<AdmittedCertificate> TunnelHub::admit_certificate(const pki::Certificate&
 }
 
 Result<Admission> TunnelHub::admit_api_key(const AdmittedCertificate& certificate, std::string_view bearer) {
-    return server::admit_api_key(state_->database, certificate, bearer, now_s());
+    return server::admit_api_key(state_->database, certificate, bearer, unix_now_seconds());
 }
 
 void TunnelHub::attach(std::shared_ptr<tunnel::Channel> channel, Admission admission) {

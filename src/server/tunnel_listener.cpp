@@ -22,8 +22,10 @@
 #include "tether/tunnel/protocol.h"
 #include "tether/tunnel/websocket_channel.h"
 #include "tunnel_hub.h"
+#include "loggers.h"
 
 namespace tether::server {
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -32,8 +34,6 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 
 namespace {
-
-const log::Logger logger("tunnel");
 
 constexpr std::uint32_t upgrade_header_limit = 8 * 1024;
 
@@ -124,7 +124,7 @@ struct TunnelListener::State {
 asio::awaitable<void> TunnelListener::State::accept_loop(std::shared_ptr<State> self) {
     const std::function<void(tcp::socket)> take = [this, self](tcp::socket socket) {
         if (handshaking >= limits.max_connections) {
-            logger.warn("tunnel refused: too many handshakes at once", {{"limit", limits.max_connections}});
+            tunnel_log.warn("tunnel refused: too many handshakes at once", {{"limit", limits.max_connections}});
             beast::error_code ec;
             socket.close(ec);
             return;
@@ -150,7 +150,7 @@ asio::awaitable<void> TunnelListener::State::admit(std::shared_ptr<State> /*keep
     beast::get_lowest_layer(stream).expires_after(limits.handshake_timeout);
     co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
     if (ec || (!verdict.admitted && !verdict.store_failed)) {
-        logger.info("tunnel refused at the TLS handshake",
+        tunnel_log.info("tunnel refused at the TLS handshake",
                     {{"peer", peer}, {"reason", verdict.refusal.empty() ? ec.message() : verdict.refusal}});
         beast::get_lowest_layer(stream).close();
         co_return;
@@ -172,7 +172,7 @@ asio::awaitable<void> TunnelListener::State::admit(std::shared_ptr<State> /*keep
     ws.read_message_max(hub.limits().max_message_bytes);
     co_await ws.async_accept(request, asio::redirect_error(use_awaitable, ec));
     if (ec) {
-        logger.info("tunnel upgrade failed", {{"peer", peer}, {"error", ec.message()}});
+        tunnel_log.info("tunnel upgrade failed", {{"peer", peer}, {"error", ec.message()}});
         co_return;
     }
     hub.attach(tunnel::make_websocket_channel(std::move(ws), hub.limits(), peer), std::move(admission).value());
@@ -190,7 +190,7 @@ asio::awaitable<std::optional<Admission>> TunnelListener::State::upgrade(TlsStre
     parser.body_limit(0);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) {
-        logger.info("tunnel closed before its upgrade request", {{"peer", peer}, {"error", ec.message()}});
+        tunnel_log.info("tunnel closed before its upgrade request", {{"peer", peer}, {"error", ec.message()}});
         co_return std::nullopt;
     }
     request = parser.release();
@@ -210,7 +210,7 @@ asio::awaitable<std::optional<Admission>> TunnelListener::State::upgrade(TlsStre
     } else if (stopping) {
         answer = refusal(http::status::service_unavailable, "unavailable", "the server is stopping");
     } else if (verdict.store_failed) {
-        logger.error("cannot check a runner's certificate", {{"peer", peer}, {"error", verdict.refusal}});
+        tunnel_log.error("cannot check a runner's certificate", {{"peer", peer}, {"error", verdict.refusal}});
         answer = refusal(http::status::service_unavailable, "unavailable", "the server cannot check certificates now");
     } else if (authorization.substr(0, scheme.size()) != scheme) {
         answer = refusal(http::status::unauthorized, "unauthenticated", "the upgrade lacks the runner's API key");
@@ -221,14 +221,14 @@ asio::awaitable<std::optional<Admission>> TunnelListener::State::upgrade(TlsStre
         } else if (admitted.error().kind == ErrorKind::unauthenticated) {
             answer = refusal(http::status::unauthorized, "unauthenticated", admitted.error().message);
         } else {
-            logger.error("cannot check a runner's API key", {{"error", admitted.error().message}});
+            tunnel_log.error("cannot check a runner's API key", {{"error", admitted.error().message}});
             answer = refusal(http::status::service_unavailable, "unavailable", "the server cannot check keys now");
         }
     }
     // The key travelled in this request; do not keep it longer than needed.
     request.erase(http::field::authorization);
     if (answer) {
-        logger.warn("tunnel refused at the upgrade", {{"peer", peer}, {"runner", runner}, {"status", answer->result_int()},
+        tunnel_log.warn("tunnel refused at the upgrade", {{"peer", peer}, {"runner", runner}, {"status", answer->result_int()},
                                                       {"reason", answer->body()}});
         co_await http::async_write(stream, *answer, asio::redirect_error(use_awaitable, ec));
         co_return std::nullopt;

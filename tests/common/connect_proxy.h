@@ -1,6 +1,6 @@
 #pragma once
 
-// tests/integration/connect_proxy.py, an HTTP CONNECT proxy that is not
+// tests/fakes/connect_proxy.py, an HTTP CONNECT proxy that is not
 // tether's code, run as a child process for the proxy and client tests.
 #include "script_server.h"
 
@@ -9,7 +9,7 @@ namespace tether::testing {
 class ConnectProxy : public ScriptServer {
 public:
     explicit ConnectProxy(const std::vector<std::string>& args = {})
-        : ScriptServer(TETHER_SOURCE_DIR "/tests/integration/connect_proxy.py", args) {}
+        : ScriptServer(TETHER_SOURCE_DIR "/tests/fakes/connect_proxy.py", args) {}
 };
 
 }  // namespace tether::testing

@@ -6,7 +6,7 @@
 
 #include <thread>
 
-#include "../common/script_server.h"
+#include "common/script_server.h"
 #include "runner_fixture.h"
 
 using namespace tether::testing;

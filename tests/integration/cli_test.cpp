@@ -5,6 +5,7 @@
 #include "process.h"
 
 using namespace tether::testing;
+using nlohmann::json;
 
 namespace {
 
@@ -38,6 +39,30 @@ TEST_CASE("version names the release, the commit and the libraries built in") {
     CHECK(outcome.out.find("OpenSSL 3.") != std::string::npos);
     CHECK(outcome.out.find("SQLite 3.") != std::string::npos);
     CHECK(run({"--version"}).exit_code == 0);
+}
+
+TEST_CASE("version -o json gives scripts the version, commit, build date, compiler and every library built in") {
+    Outcome outcome = run({"version", "-o", "json"});
+    REQUIRE_MESSAGE(outcome.exit_code == 0, outcome.err);
+    json report = json::parse(outcome.out);
+    CHECK(report["version"].get<std::string>().rfind("0.", 0) == 0);
+    CHECK(report["commit"].is_string());
+    CHECK(report["commit"] != "");
+    // An ISO 8601 UTC date: the commit's, or SOURCE_DATE_EPOCH's.
+    std::string date = report["build_date"];
+    CHECK(date.size() == 20);
+    CHECK(date.back() == 'Z');
+    CHECK(report["compiler"].get<std::string>().find("12.") != std::string::npos);
+    CHECK(report["static"].is_boolean());
+    for (const char* library : {"Boost", "CLI11", "fmt", "nlohmann_json", "OpenSSL", "pugixml", "SQLite", "toml++",
+                                "yaml-cpp"}) {
+        INFO(library);
+        REQUIRE(report["libraries"].contains(library));
+        CHECK(report["libraries"][library].get<std::string>().find('.') != std::string::npos);
+    }
+    CHECK(report["runtime"]["OpenSSL"].get<std::string>().rfind("OpenSSL 3.", 0) == 0);
+    CHECK(report["runtime"]["SQLite"] == report["libraries"]["SQLite"]);
+    CHECK(run({"version", "-o", "yaml"}).exit_code == 64);
 }
 
 TEST_CASE("usage errors exit 64 with one line naming the problem") {

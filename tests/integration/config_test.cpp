@@ -54,7 +54,7 @@ TEST_CASE("admin reads ~/.config/tether/admin.toml when nothing else is named") 
     TempDir home;
     std::filesystem::create_directories(home / ".config/tether");
     write_file(home / ".config/tether/admin.toml", "timeout = \"3s\"\n");
-    Outcome outcome = run({"admin", "--print-config"}, {.env = {{"HOME", home.path().string()}}});
+    Outcome outcome = run({"admin", "--print-config"}, {.env = {{"HOME", home.path.string()}}});
     REQUIRE(outcome.exit_code == 0);
     CHECK(setting_line(outcome.out, "timeout").find("timeout = 3s  # file") != std::string::npos);
 }

@@ -1,5 +1,5 @@
 // The tunnel listener as a WebSocket client nobody here wrote meets it:
-// tests/integration/tunnel_client.py, on Debian's python3-websockets and
+// tests/fakes/tunnel_client.py, on Debian's python3-websockets and
 // Python's ssl, with a real runner's credentials. It must get through both
 // authentication phases and hello/welcome, and each protocol violation it
 // commits must get the answer the hub promises, closing only that tunnel.
@@ -22,7 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string script = TETHER_SOURCE_DIR "/tests/integration/tunnel_client.py";
+const std::string script = TETHER_SOURCE_DIR "/tests/fakes/tunnel_client.py";
 
 // Runs `argv` (found on PATH) to completion, output to files; the exit code,
 // or -1 if it had to be killed.

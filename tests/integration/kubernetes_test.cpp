@@ -5,7 +5,7 @@
 // token that must never reach another host.
 #include <doctest/doctest.h>
 
-#include "../common/script_server.h"
+#include "common/script_server.h"
 #include "runner_fixture.h"
 #include "tether/crypto/base64.h"
 #include "tether/pki/authority.h"

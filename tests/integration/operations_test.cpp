@@ -156,3 +156,77 @@ TEST_CASE("typed refusals: runner policy, deadline, cancel, busy, oversize") {
         CHECK(submit(server, "strict", "system.info")["status"] != "failed");
     }
 }
+
+TEST_CASE("op run takes --params from a file or stdin, past the 128 KiB a single argument can hold") {
+    RunningServer server;
+    auto runner = connected_runner(server, "edge-p");
+    std::string blob(300 * 1024, 'p');
+    json params = {{"blob", blob}, {"n", 7}};
+    std::filesystem::path file = server.dir / "params.json";
+    write_file(file, params.dump());
+
+    Outcome from_file = server.admin({"op", "run", "--runner", "edge-p", "system.echo", "--params", "@" + file.string()});
+    REQUIRE_MESSAGE(from_file.exit_code == 0, from_file.err);
+    CHECK(json::parse(from_file.out) == params);
+
+    Outcome from_stdin = server.admin({"op", "run", "--runner", "edge-p", "system.echo", "--params", "-"},
+                                      {.stdin_path = file});
+    REQUIRE_MESSAGE(from_stdin.exit_code == 0, from_stdin.err);
+    CHECK(json::parse(from_stdin.out) == params);
+
+    // The problem named, with where it is; nothing submitted.
+    write_file(file, "{\"blob\": \"x\",}");
+    Outcome broken = server.admin({"op", "run", "--runner", "edge-p", "system.echo", "--params", "@" + file.string()});
+    CHECK(broken.exit_code == 64);
+    CHECK(broken.err.find("--params @" + file.string() + " is not valid JSON") != std::string::npos);
+    CHECK(broken.err.find("column 14") != std::string::npos);
+    Outcome missing = server.admin({"op", "run", "--runner", "edge-p", "system.echo", "--params", "@/no/such/file"});
+    CHECK(missing.exit_code == 64);
+    CHECK(missing.err.find("cannot read /no/such/file") != std::string::npos);
+    write_file(file, "[1, 2]");
+    Outcome array = server.admin({"op", "run", "--runner", "edge-p", "system.echo", "--params", "@" + file.string()});
+    CHECK(array.exit_code == 64);
+    CHECK(array.err.find("must be a JSON object, not array") != std::string::npos);
+    CHECK(json::parse(server.admin({"op", "list", "-o", "json"}).out)["operations"].size() == 2);
+}
+
+TEST_CASE("op list pages with --limit and --before, newest first, with times under time headers") {
+    RunningServer server;
+    auto runner = connected_runner(server, "edge-l");
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        Outcome run = server.admin({"op", "run", "--runner", "edge-l", "system.echo", "-o", "json"});
+        REQUIRE_MESSAGE(run.exit_code == 0, run.err);
+        ids.push_back(json::parse(run.out)["id"]);
+    }
+    // Newest first: ids[4], ids[3] on the first page of two.
+    Outcome first = server.admin({"op", "list", "--limit", "2"});
+    REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+    std::vector<std::string> rows = lines(first.out);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].rfind("id ", 0) == 0);
+    CHECK(rows[0].find("created") != std::string::npos);
+    CHECK(rows[0].find("finished") != std::string::npos);
+    CHECK(rows[0].find("_at") == std::string::npos);
+    CHECK(rows[1].rfind(ids[4], 0) == 0);
+    CHECK(rows[2].rfind(ids[3], 0) == 0);
+    CHECK(rows[1].find("Z ") != std::string::npos);  // an ISO 8601 UTC time
+    CHECK(first.err == "more: tether admin op list --limit 2 --before " + ids[3] + "\n");
+
+    json second = json::parse(server.admin({"op", "list", "--limit", "2", "--before", ids[3], "-o", "json"}).out);
+    REQUIRE(second["operations"].size() == 2);
+    CHECK(second["operations"][0]["id"] == ids[2]);
+    CHECK(second["operations"][1]["id"] == ids[1]);
+    CHECK(second["next_before"] == ids[1]);
+    json last = json::parse(server.admin({"op", "list", "--limit", "2", "--before", ids[1], "-o", "json"}).out);
+    REQUIRE(last["operations"].size() == 1);
+    CHECK(last["operations"][0]["id"] == ids[0]);
+    CHECK_FALSE(last.contains("next_before"));
+
+    // A cursor must be an operation of this org; a limit must be 1 to 500.
+    Outcome unknown = server.admin({"op", "list", "--before", "op_nosuchoperation"});
+    CHECK(unknown.exit_code == 64);
+    CHECK(unknown.err.find("before: no operation op_nosuchoperation in this org") != std::string::npos);
+    CHECK(server.admin({"op", "list", "--limit", "0"}).exit_code == 64);
+    CHECK(server.admin({"op", "list", "--limit", "501"}).exit_code == 64);
+}

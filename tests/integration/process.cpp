@@ -65,17 +65,6 @@ std::string tether_binary() {
     return path;
 }
 
-TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tether-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
 void write_file(const std::filesystem::path& path, const std::string& text, unsigned mode) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) throw std::runtime_error("cannot write " + path.string());
@@ -91,7 +80,7 @@ void write_file(const std::filesystem::path& path, const std::string& text, unsi
 
 Process::Process(const std::vector<std::string>& args, const Options& options) {
     std::filesystem::create_directory(dir_ / "home");
-    std::filesystem::path cwd = options.cwd.empty() ? dir_.path() : options.cwd;
+    std::filesystem::path cwd = options.cwd.empty() ? dir_.path : options.cwd;
 
     std::vector<std::string> argv_text = {tether_binary()};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -105,7 +94,8 @@ Process::Process(const std::vector<std::string>& args, const Options& options) {
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    std::string input = options.stdin_path.empty() ? "/dev/null" : options.stdin_path.string();
+    posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/files.h"
+
 namespace tether::testing {
 
 using namespace std::chrono_literals;
@@ -22,19 +24,6 @@ using namespace std::chrono_literals;
 // The binary under test: $TETHER_BINARY, set by meson.
 std::string tether_binary();
 
-// A fresh directory, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
 
 // Writes `text` to `path` with `mode`.
 void write_file(const std::filesystem::path& path, const std::string& text, unsigned mode = 0644);
@@ -44,6 +33,7 @@ struct Options {
     // from the test's own environment, and HOME is a private directory.
     std::vector<std::pair<std::string, std::string>> env;
     std::filesystem::path cwd;  // default: a private directory
+    std::filesystem::path stdin_path;  // what the child reads on stdin; default: /dev/null
 };
 
 struct Outcome {

@@ -6,8 +6,11 @@
 #include "server_fixture.h"
 #include "tether/pki/identity.h"
 #include "tether/pki/private_key.h"
+#include "common/files.h"
 
 using namespace tether::testing;
+
+using tether::testing::mode_of;
 
 namespace {
 
@@ -26,12 +29,6 @@ nlohmann::json generate(const RunningServer& server, const std::string& runner, 
                             "--output-dir", dir.string()});
     REQUIRE_MESSAGE(outcome.exit_code == 0, outcome.err);
     return load_json(dir / "credentials.json");
-}
-
-unsigned mode_of(const std::filesystem::path& path) {
-    struct stat info {};
-    REQUIRE(::stat(path.c_str(), &info) == 0);
-    return info.st_mode & 0777;
 }
 
 }  // namespace

@@ -11,16 +11,13 @@
 #include <iterator>
 
 #include "server_fixture.h"
+#include "common/files.h"
 
 using namespace tether::testing;
 
-namespace {
+using tether::testing::mode_of;
 
-unsigned mode_of(const std::filesystem::path& path) {
-    struct stat info {};
-    REQUIRE(::stat(path.c_str(), &info) == 0);
-    return info.st_mode & 0777;
-}
+namespace {
 
 // Sends raw bytes and returns whatever comes back before the server closes.
 std::string raw_exchange(const std::string& address, const std::string& bytes) {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "../common/connect_proxy.h"
+#include "common/connect_proxy.h"
 #include "runner_fixture.h"
 
 using namespace tether::testing;
@@ -120,6 +120,38 @@ TEST_CASE("a runner whose key was revoked before start exits 77 naming the cause
     CHECK(outcome->err.find("revoked") != std::string::npos);
     CHECK(runner.process->err().find("tunnel up") == std::string::npos);
     CHECK(server.process->err().find("tunnel refused at the upgrade") != std::string::npos);
+}
+
+TEST_CASE("a runner takes its credentials from TETHER_CREDENTIALS_JSON and leaves none in its environment") {
+    RunningServer server;
+    auto credentials = make_credentials(server, "env-1", server.dir / "env-1");
+    std::string content = read_text(credentials);
+    std::string api_key = json::parse(content)["api_key"];
+    std::filesystem::remove(credentials);
+    std::filesystem::path audit = server.dir / "env-1" / "audit.jsonl";
+
+    Process runner({"runner", "--tunnel-endpoint", server.tunnel_address, "--log-format", "json"},
+                   {{{"TETHER_CREDENTIALS_JSON", content}, {"TETHER_AUDIT_PATH", audit.string()}}});
+    REQUIRE_MESSAGE(runner.wait_for_log("tunnel up"), runner.err());
+    json info = run_operation(server, {"--runner", "env-1", "system.info"});
+    CHECK(info["status"] == "succeeded");
+    CHECK(std::filesystem::exists(audit));
+
+    // Neither /proc/PID/environ (the environment the process started with,
+    // its value now overwritten) nor the log holds a secret any longer.
+    std::string environ = read_text("/proc/" + std::to_string(runner.pid()) + "/environ");
+    CHECK(environ.find(api_key) == std::string::npos);
+    CHECK(environ.find("PRIVATE KEY") == std::string::npos);
+    CHECK(environ.find("CERTIFICATE") == std::string::npos);
+    CHECK(runner.err().find(api_key) == std::string::npos);
+
+    // Without an audit path there is nowhere to put the trail: a config error.
+    Process no_audit({"runner", "--tunnel-endpoint", server.tunnel_address},
+                     {{{"TETHER_CREDENTIALS_JSON", content}}});
+    auto refused = no_audit.wait();
+    REQUIRE(refused);
+    CHECK(refused->exit_code == 78);
+    CHECK(refused->err.find("set audit.path") != std::string::npos);
 }
 
 TEST_CASE("credentials from another server's CA are refused at the TLS layer") {

@@ -7,6 +7,9 @@
 
 namespace tether::text {
 
+// Without leading and trailing ASCII white space (space, \t, \n, \v, \f, \r).
+std::string_view trim(std::string_view text);
+
 // A-Z to a-z; every other byte unchanged.
 std::string ascii_lower(std::string_view text);
 

@@ -4,6 +4,7 @@
 // ("2026-11-29T15:00:00Z", "2011-07-15T23:28:33.359Z",
 // "2026-11-29T17:00:00+02:00").
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,9 @@ Result<std::chrono::system_clock::time_point> parse_timestamp(std::string_view t
 
 // "2026-11-29T15:00:00Z": UTC, whole seconds.
 std::string format_timestamp(std::chrono::system_clock::time_point time);
+
+// Now, as the store keeps times: since the Unix epoch.
+std::int64_t unix_now_ms();
+std::int64_t unix_now_seconds();
 
 }  // namespace tether

@@ -19,8 +19,13 @@ struct AuditConfig {
     std::size_t keep_files = 0;
 };
 
+// The credentials file's content, for platforms that hand secrets to a
+// container only as environment variables (ECS, Cloud Run, Container Apps).
+inline constexpr const char* credentials_variable = "TETHER_CREDENTIALS_JSON";
+
 struct RunnerConfig {
     std::filesystem::path credentials;  // the credentials file from `tether admin runner generate-credentials`
+    bool credentials_in_environment = false;  // instead, TETHER_CREDENTIALS_JSON holds the file's content
     Policy policy;
     AuditConfig audit;
     std::string tunnel_endpoint;  // empty: the credentials file's
@@ -37,8 +42,10 @@ struct RunnerConfig {
 
 std::vector<config::Spec> runner_specs();
 
-// Throws Fatal (config) when no credentials file is named, or a policy
-// endpoint or an audit limit is invalid.
-RunnerConfig runner_config(const config::Settings& settings);
+// Throws Fatal (config) when no credentials file is named (or both a file
+// and TETHER_CREDENTIALS_JSON are), or a policy endpoint or an audit limit
+// is invalid. `env` is asked only whether TETHER_CREDENTIALS_JSON is set.
+RunnerConfig runner_config(const config::Settings& settings,
+                           const config::Environment& env = config::process_environment());
 
 }  // namespace tether::runner

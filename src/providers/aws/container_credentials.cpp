@@ -3,10 +3,9 @@
 #include <arpa/inet.h>
 
 #include <array>
-#include <fstream>
-#include <sstream>
 
 #include "json_answer.h"
+#include "token_file.h"
 
 namespace tether::providers::aws {
 namespace {
@@ -17,7 +16,7 @@ constexpr std::string_view token_file_variable = "AWS_CONTAINER_AUTHORIZATION_TO
 constexpr std::string_view token_variable = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 constexpr std::string_view ecs_host = "169.254.170.2";
 
-Error invalid(std::string_view variable, const std::string& what) {
+Error invalid_variable(std::string_view variable, const std::string& what) {
     return {ErrorKind::invalid_argument, std::string(variable) + ": " + what};
 }
 
@@ -36,19 +35,6 @@ bool is_allowed_http_host(const std::string& host) {
            host == "fd00:ec2::23";
 }
 
-Result<Secret> read_token_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{ErrorKind::failed_precondition, std::string(token_file_variable) + ": cannot read " + path};
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = std::move(buffer).str();
-    // A file written with echo ends in a line break; that one is not the token's.
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    Secret token(text);
-    wipe(text);
-    return token;
-}
-
 }  // namespace
 
 bool has_container_credentials(const Environment& environment) {
@@ -59,15 +45,15 @@ bool has_container_credentials(const Environment& environment) {
 Result<HttpCall> container_credentials_call(const Environment& environment) {
     HttpCall call;
     if (auto relative = environment_value(environment, std::string(relative_variable))) {
-        if (relative->front() != '/') return invalid(relative_variable, "'" + *relative + "' does not start with '/'");
+        if (relative->front() != '/') return invalid_variable(relative_variable, "'" + *relative + "' does not start with '/'");
         auto url = parse_url("http://" + std::string(ecs_host) + *relative);
-        if (!url) return invalid(relative_variable, url.error().message);
+        if (!url) return invalid_variable(relative_variable, url.error().message);
         call.url = std::move(url).value();
     } else if (auto full = environment_value(environment, std::string(full_variable))) {
         auto url = parse_url(*full);
-        if (!url) return invalid(full_variable, url.error().message);
+        if (!url) return invalid_variable(full_variable, url.error().message);
         if (url.value().scheme == "http" && !is_allowed_http_host(url.value().authority.host)) {
-            return invalid(full_variable,
+            return invalid_variable(full_variable,
                            "http is allowed only to a loopback address, localhost, 169.254.170.2, "
                            "169.254.170.23 or [fd00:ec2::23], not " +
                                url.value().authority.host);
@@ -81,7 +67,7 @@ Result<HttpCall> container_credentials_call(const Environment& environment) {
     Secret token;
     std::string_view origin = token_variable;
     if (auto file = environment_value(environment, std::string(token_file_variable))) {
-        auto read = read_token_file(*file);
+        auto read = read_token_file(*file, token_file_variable);
         if (!read) return read.error();
         token = std::move(read).value();
         origin = token_file_variable;
@@ -92,7 +78,7 @@ Result<HttpCall> container_credentials_call(const Environment& environment) {
     if (!token.empty()) {
         if (token.reveal().find_first_of("\r\n") != std::string_view::npos ||
             token.reveal().find('\0') != std::string_view::npos) {
-            return invalid(origin, "the authorization token holds a line break or NUL");
+            return invalid_variable(origin, "the authorization token holds a line break or NUL");
         }
         call.secret_headers.emplace_back("Authorization", std::move(token));
     }

@@ -1,6 +1,5 @@
 #include "tether/providers/aws/credential_chain.h"
 
-#include <fstream>
 #include <iterator>
 
 #include "tether/providers/aws/container_credentials.h"
@@ -9,6 +8,7 @@
 #include "tether/providers/aws/instance_metadata.h"
 #include "tether/providers/aws/request_signing.h"
 #include "tether/providers/offload.h"
+#include "token_file.h"
 
 namespace tether::providers::aws {
 namespace {
@@ -19,7 +19,6 @@ using Clock = std::chrono::system_clock;
 // Off EC2 nothing answers at the metadata address: give up soon, as the SDKs do.
 constexpr std::chrono::milliseconds metadata_timeout{1000};
 constexpr int longest_role_chain = 5;
-constexpr std::size_t longest_token_file = 64 * 1024;
 
 // A source that is not configured: the chain goes on to the next one.
 Error not_configured(std::string what) { return {ErrorKind::not_found, std::move(what)}; }
@@ -29,24 +28,6 @@ ExpiringCredentials copy(const ExpiringCredentials& from) { return {aws::copy(fr
 
 ExpiringCredentials long_term(std::string id, Secret secret, Secret token) {
     return {{std::move(id), std::move(secret), std::move(token)}, std::nullopt};
-}
-
-Result<Secret> read_token_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{ErrorKind::failed_precondition, "cannot read the web identity token file " + path};
-    std::string text;
-    text.resize(longest_token_file + 1);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > longest_token_file) {
-        wipe(text);
-        return Error{ErrorKind::invalid_argument, "the web identity token file " + path + " is over 64 KiB"};
-    }
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    Secret token(text);
-    wipe(text);
-    if (token.empty()) return Error{ErrorKind::invalid_argument, "the web identity token file " + path + " is empty"};
-    return token;
 }
 
 // STS receives a signed request or an identity token: the runner's policy
@@ -139,7 +120,7 @@ awaitable<Result<Credentials>> CredentialChain::resolve(const std::optional<std:
         const Profile& chosen = profile.value();
         auto got = co_await cached("web-identity\n" + *role + "\n" + *token_file, context,
                                    [&]() -> awaitable<Result<ExpiringCredentials>> {
-                                       auto token = read_token_file(*token_file);
+                                       auto token = read_token_file(*token_file, "the web identity token file");
                                        if (!token) co_return token.error();
                                        auto endpoint = sts_endpoint(region_for_sts(env, chosen), env, chosen);
                                        if (!endpoint) co_return endpoint.error();
@@ -232,7 +213,7 @@ awaitable<Result<ExpiringCredentials>> CredentialChain::from_profile(const Share
         std::string session = profile.role_session_name().value_or(default_role_session_name(Clock::now()));
         co_return co_await cached("web-identity\n" + *role + "\n" + *token_file, context,
                                   [&]() -> awaitable<Result<ExpiringCredentials>> {
-                                      auto token = read_token_file(*token_file);
+                                      auto token = read_token_file(*token_file, "the web identity token file");
                                       if (!token) co_return token.error();
                                       auto endpoint = sts_endpoint(region_for_sts(env, profile), env, profile);
                                       if (!endpoint) co_return endpoint.error();

@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
 constexpr std::int64_t longest_presign_seconds = 7 * 24 * 3600;
 
-Error invalid(std::string message) { return {ErrorKind::invalid_argument, "cannot sign the request: " + std::move(message)}; }
+Error unsignable(std::string message) { return {ErrorKind::invalid_argument, "cannot sign the request: " + std::move(message)}; }
 
 bool is_unreserved(unsigned char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -34,7 +34,7 @@ bool is_token(std::string_view name) {
 Result<std::string> percent_decode(std::string_view query_part) {
     std::string out;
     if (!text::append_percent_decoded(out, query_part)) {
-        return invalid("the query holds a '%' that does not start an escape: " + std::string(query_part));
+        return unsignable("the query holds a '%' that does not start an escape: " + std::string(query_part));
     }
     return out;
 }
@@ -120,9 +120,9 @@ Result<CanonicalHeaders> canonical_headers(const std::vector<Header>& headers) {
     std::vector<std::pair<std::string, std::string>> merged;
     bool has_host = false;
     for (const auto& [name, value] : headers) {
-        if (!is_token(name)) return invalid("'" + name + "' is not a header name");
+        if (!is_token(name)) return unsignable("'" + name + "' is not a header name");
         if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
-            return invalid("the value of header " + name + " holds a line break or NUL");
+            return unsignable("the value of header " + name + " holds a line break or NUL");
         }
         std::string lower_name = text::ascii_lower(name);
         has_host = has_host || lower_name == "host";
@@ -136,7 +136,7 @@ Result<CanonicalHeaders> canonical_headers(const std::vector<Header>& headers) {
             found->second += canonical;
         }
     }
-    if (!has_host) return invalid("it has no Host header");
+    if (!has_host) return unsignable("it has no Host header");
     std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     CanonicalHeaders out;
     for (const auto& [name, value] : merged) {
@@ -179,20 +179,20 @@ std::string sign(std::string_view secret, const Scope& scope, std::string_view d
 }
 
 Result<Done> check_scope(const RequestToSign& request, const Credentials& credentials, const Scope& scope) {
-    if (request.method.empty() || !is_token(request.method)) return invalid("'" + request.method + "' is not a method");
-    if (!request.path.empty() && request.path.front() != '/') return invalid("the path must start with '/'");
+    if (request.method.empty() || !is_token(request.method)) return unsignable("'" + request.method + "' is not a method");
+    if (!request.path.empty() && request.path.front() != '/') return unsignable("the path must start with '/'");
     for (const auto& [name, value] : request.headers) {
         std::string lower_name = text::ascii_lower(name);
         if (lower_name == "authorization" || lower_name == "x-amz-date" || lower_name == "x-amz-security-token") {
-            return invalid("the request already has " + name + "; the signer sets it");
+            return unsignable("the request already has " + name + "; the signer sets it");
         }
     }
     if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-        return invalid("the credentials have no access key id or secret");
+        return unsignable("the credentials have no access key id or secret");
     }
     for (const std::string* part : {&scope.region, &scope.service}) {
         if (part->empty() || part->find_first_of("/ \r\n") != std::string::npos) {
-            return invalid("region and service must be non-empty names without '/' or spaces");
+            return unsignable("region and service must be non-empty names without '/' or spaces");
         }
     }
     return Done{};
@@ -283,7 +283,7 @@ Result<PresignedQuery> presign_query(const RequestToSign& request, const Credent
                                      std::chrono::seconds expires, const Rules& rules) {
     if (auto checked = check_scope(request, credentials, scope); !checked) return checked.error();
     if (expires.count() < 1 || expires.count() > longest_presign_seconds) {
-        return invalid("a presigned request expires in 1 second to 7 days");
+        return unsignable("a presigned request expires in 1 second to 7 days");
     }
     Prepared prepared = prepare(request, scope);
     auto headers = canonical_headers(request.headers);

@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 16> legacy_global_regions = {
     "eu-central-1",   "eu-north-1", "eu-west-1",      "eu-west-2",      "eu-west-3",  "sa-east-1",
     "us-east-1",      "us-east-2",  "us-west-1",      "us-west-2"};
 
-Error invalid(const std::string& what) { return {ErrorKind::invalid_argument, "cannot ask STS: " + what}; }
+Error invalid_sts_request(const std::string& what) { return {ErrorKind::invalid_argument, "cannot ask STS: " + what}; }
 
 // STS's pattern for names and ids: [\w+=,.@-], plus what `extra` allows.
 bool is_sts_name(std::string_view text, std::string_view extra = {}) {
@@ -36,14 +36,14 @@ Result<Done> check_role(const std::string& role_arn, const std::string& session_
     // arn:partition:iam::account:role/name
     if (role_arn.rfind("arn:", 0) != 0 || std::count(role_arn.begin(), role_arn.end(), ':') < 5 ||
         role_arn.size() < 20 || role_arn.size() > 2048) {
-        return invalid("'" + role_arn + "' is not a role ARN (arn:aws:iam::<account>:role/<name>)");
+        return invalid_sts_request("'" + role_arn + "' is not a role ARN (arn:aws:iam::<account>:role/<name>)");
     }
     if (session_name.size() < 2 || session_name.size() > 64 || !is_sts_name(session_name)) {
-        return invalid("role session name '" + session_name +
+        return invalid_sts_request("role session name '" + session_name +
                        "' must be 2 to 64 letters, digits or _+=,.@- characters");
     }
     if (duration && (duration->count() < 900 || duration->count() > 43'200)) {
-        return invalid("a session lasts 900 to 43200 seconds, not " + std::to_string(duration->count()));
+        return invalid_sts_request("a session lasts 900 to 43200 seconds, not " + std::to_string(duration->count()));
     }
     return Done{};
 }
@@ -141,7 +141,7 @@ Result<ExpiringCredentials> parse_response(unsigned status, std::string_view bod
 }  // namespace
 
 Result<StsEndpoint> sts_endpoint(std::string_view region, const Environment& environment, const Profile& profile) {
-    if (!region.empty() && !is_region(region)) return invalid("'" + std::string(region) + "' is not a region name");
+    if (!region.empty() && !is_region(region)) return invalid_sts_request("'" + std::string(region) + "' is not a region name");
     auto configured = configured_endpoint("STS", environment, profile);
     if (!configured) return configured.error();
     std::string signing_region = region.empty() || region == "aws-global" ? "us-east-1" : std::string(region);
@@ -157,7 +157,7 @@ Result<StsEndpoint> sts_endpoint(std::string_view region, const Environment& env
         origin = profile.where("sts_regional_endpoints");
     }
     if (mode != "regional" && mode != "legacy") {
-        return invalid(origin + ": sts_regional_endpoints is '" + mode + "', not regional or legacy");
+        return invalid_sts_request(origin + ": sts_regional_endpoints is '" + mode + "', not regional or legacy");
     }
     bool global = region.empty() || region == "aws-global" ||
                   (mode == "legacy" && std::find(legacy_global_regions.begin(), legacy_global_regions.end(), region) !=
@@ -176,9 +176,9 @@ Result<HttpCall> assume_role_call(const StsEndpoint& endpoint, const AssumeRoleP
     }
     if (parameters.external_id && (parameters.external_id->size() < 2 || parameters.external_id->size() > 1224 ||
                                    !is_sts_name(*parameters.external_id, ":/"))) {
-        return invalid("the external id must be 2 to 1224 letters, digits or _+=,.@:/- characters");
+        return invalid_sts_request("the external id must be 2 to 1224 letters, digits or _+=,.@:/- characters");
     }
-    if (!parse_url(endpoint.url)) return invalid("'" + endpoint.url + "' is not an http(s) URL");
+    if (!parse_url(endpoint.url)) return invalid_sts_request("'" + endpoint.url + "' is not an http(s) URL");
     std::string body;
     add_field(body, "Action", "AssumeRole");
     add_field(body, "Version", api_version);
@@ -196,9 +196,9 @@ Result<HttpCall> assume_role_with_web_identity_call(const StsEndpoint& endpoint,
     }
     std::size_t token_size = parameters.web_identity_token.size();
     if (token_size < 4 || token_size > 20'000) {
-        return invalid("a web identity token is 4 to 20000 bytes, this one " + std::to_string(token_size));
+        return invalid_sts_request("a web identity token is 4 to 20000 bytes, this one " + std::to_string(token_size));
     }
-    if (!parse_url(endpoint.url)) return invalid("'" + endpoint.url + "' is not an http(s) URL");
+    if (!parse_url(endpoint.url)) return invalid_sts_request("'" + endpoint.url + "' is not an http(s) URL");
     std::string body;
     add_field(body, "Action", "AssumeRoleWithWebIdentity");
     add_field(body, "Version", api_version);

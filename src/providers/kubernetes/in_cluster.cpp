@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tether/core/text.h"
 #include "tether/pki/certificate.h"
 
 namespace tether::providers::kubernetes {
@@ -18,13 +19,6 @@ std::optional<std::string> variable(const Environment& environment, const std::s
     auto value = environment(name);
     if (!value || value->empty()) return std::nullopt;
     return value;
-}
-
-std::string trimmed(const std::string& text) {
-    constexpr std::string_view space = " \t\r\n";
-    std::size_t first = text.find_first_not_of(space);
-    if (first == std::string::npos) return {};
-    return text.substr(first, text.find_last_not_of(space) - first + 1);
 }
 
 // nullopt when the file does not exist.
@@ -88,7 +82,8 @@ Result<ClusterAccess> in_cluster_access(const Environment& environment, const fs
     } else {
         auto name = read_optional(dir / "namespace");
         if (!name) return name.error();
-        if (name.value() && !trimmed(*name.value()).empty()) out.namespace_name = trimmed(*name.value());
+        std::string_view name_text = name.value() ? text::trim(*name.value()) : std::string_view();
+        if (!name_text.empty()) out.namespace_name = name_text;
     }
     return out;
 }

@@ -5,17 +5,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "tether/core/text.h"
 #include "tether/providers/kubernetes/in_cluster.h"
 
 namespace tether::providers::kubernetes {
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-    constexpr std::string_view space = " \t\r\n";
-    std::size_t first = text.find_first_not_of(space);
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(space) - first + 1);
-}
 
 ErrorKind kind_of(int err) {
     if (err == ENOENT || err == ENOTDIR) return ErrorKind::not_found;
@@ -49,10 +43,10 @@ Result<Secret> TokenFile::token() {
         int err = errno;
         return Error{kind_of(err), "token file " + path_.string() + ": " + std::strerror(err)};
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string bytes = text.str();
-    Secret token(trimmed(bytes));
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    std::string bytes = buffer.str();
+    Secret token(text::trim(bytes));
     wipe(bytes);
     if (token.empty()) return Error{ErrorKind::failed_precondition, "token file " + path_.string() + " is empty"};
     token_ = std::move(token);

@@ -5,9 +5,12 @@
 
 #include "tether/core/error.h"
 #include "tether/core/settings.h"
+#include "common/environment.h"
 
 using namespace tether;
 using namespace tether::config;
+
+using tether::testing::environment_of;
 
 namespace {
 
@@ -23,14 +26,6 @@ std::vector<Spec> specs() {
         {"api_key", Kind::text, "", "key", {}, true},
         {"policy.operations", Kind::list, "system.*", "operations"},
         {"policy.connections", Kind::list, "", "connections"},
-    };
-}
-
-Environment env_of(std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
     };
 }
 
@@ -58,7 +53,7 @@ TEST_CASE("names: api.listen is TETHER_API_LISTEN and --api-listen") {
 TEST_CASE("precedence: flags over environment over file over defaults") {
     Settings settings(specs());
     settings.load_toml("drain = \"1m\"\nlimit = 5\nverbose = true\n[api]\nlisten = \"0.0.0.0:1000\"\n", "server.toml");
-    settings.load_environment(env_of({{"TETHER_API_LISTEN", "0.0.0.0:2000"}, {"TETHER_LIMIT", "6"}}));
+    settings.load_environment(environment_of({{"TETHER_API_LISTEN", "0.0.0.0:2000"}, {"TETHER_LIMIT", "6"}}));
     settings.set_flag("api.listen", "0.0.0.0:3000");
 
     CHECK(settings.text("api.listen") == "0.0.0.0:3000");
@@ -76,7 +71,7 @@ TEST_CASE("precedence: flags over environment over file over defaults") {
 
 TEST_CASE("describe shows each value with its origin and never a secret") {
     Settings settings(specs());
-    settings.load_environment(env_of({{"TETHER_API_KEY", "tth_abc_supersecretpart"}}));
+    settings.load_environment(environment_of({{"TETHER_API_KEY", "tth_abc_supersecretpart"}}));
     settings.set_flag("log.level", "debug");
     std::string text = settings.describe();
     CHECK(text.find("log.level = debug  # flag --log-level") != std::string::npos);
@@ -88,7 +83,7 @@ TEST_CASE("describe shows each value with its origin and never a secret") {
 
 TEST_CASE("an invalid value names the setting, the value, where it came from and what is expected") {
     Settings settings(specs());
-    auto [code, message] = failure([&] { settings.load_environment(env_of({{"TETHER_LOG_LEVEL", "loud"}})); });
+    auto [code, message] = failure([&] { settings.load_environment(environment_of({{"TETHER_LOG_LEVEL", "loud"}})); });
     CHECK(code == ExitCode::config);
     CHECK(message == "invalid log.level 'loud' (from TETHER_LOG_LEVEL): expected one of: debug, info, warn, error");
 
@@ -196,7 +191,7 @@ TEST_CASE("lists: a TOML array, comma-separated in the environment and flags, la
     CHECK(settings.list("policy.operations") == std::vector<std::string>{"system.*", "aws.call"});
     CHECK(settings.find("policy.operations")->where == "r.toml:2");
 
-    settings.load_environment(env_of({{"TETHER_POLICY_CONNECTIONS", " prod , staging eu,dev "}}));
+    settings.load_environment(environment_of({{"TETHER_POLICY_CONNECTIONS", " prod , staging eu,dev "}}));
     CHECK(settings.list("policy.connections") == std::vector<std::string>{"prod", "staging eu", "dev"});
 
     settings.set_flag("policy.operations", "kubernetes.call");
@@ -211,7 +206,7 @@ TEST_CASE("lists: [] in the file and an empty string in the environment or a fla
     CHECK(from_file.find("policy.operations")->origin == Origin::file);
 
     Settings from_env(specs());
-    from_env.load_environment(env_of({{"TETHER_POLICY_OPERATIONS", ""}}));
+    from_env.load_environment(environment_of({{"TETHER_POLICY_OPERATIONS", ""}}));
     CHECK(from_env.list("policy.operations").empty());
 
     Settings from_flag(specs());
@@ -242,7 +237,7 @@ TEST_CASE("lists: empty items, commas inside items and values that are not array
     CHECK(failure([&] { settings.load_toml("[[policy.operations]]\n", "r.toml"); }).first == ExitCode::config);
 
     auto [env_code, env_message] =
-        failure([&] { settings.load_environment(env_of({{"TETHER_POLICY_OPERATIONS", "a,,b"}})); });
+        failure([&] { settings.load_environment(environment_of({{"TETHER_POLICY_OPERATIONS", "a,,b"}})); });
     CHECK(env_code == ExitCode::config);
     CHECK(env_message ==
           "invalid policy.operations 'a,,b' (from TETHER_POLICY_OPERATIONS): has an empty item (two commas in a row, "

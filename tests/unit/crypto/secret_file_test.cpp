@@ -6,27 +6,16 @@
 #include <fstream>
 
 #include "tether/crypto/secret_file.h"
+#include "common/files.h"
 
 using namespace tether;
 using namespace tether::crypto;
 
+using tether::testing::mode_of;
+
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-secret-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-unsigned mode_of(const std::filesystem::path& path) {
-    struct stat info {};
-    REQUIRE(::stat(path.c_str(), &info) == 0);
-    return info.st_mode & 07777;
-}
+using tether::testing::TempDir;
 
 }  // namespace
 

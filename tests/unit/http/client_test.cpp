@@ -8,7 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <thread>
 
-#include "../../common/connect_proxy.h"
+#include "common/connect_proxy.h"
 #include "tether/http/client.h"
 #include "tether/pki/authority.h"
 #include "tether/pki/tls.h"

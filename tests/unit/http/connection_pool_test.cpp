@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "../../common/connect_proxy.h"
+#include "common/connect_proxy.h"
+#include "common/environment.h"
+#include "common/files.h"
 #include "tether/http/connection_pool.h"
 #include "tether/pki/authority.h"
 #include "tether/pki/tls.h"
@@ -24,28 +26,15 @@ using nlohmann::json;
 using testing::ScriptServer;
 using namespace std::chrono_literals;
 
+using tether::testing::environment_of;
+
 namespace {
 
 const std::string fake_server = TETHER_SOURCE_DIR "/tests/fakes/http_server.py";
 
-struct Scratch {
-    std::filesystem::path dir;
-    Scratch() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-pool-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-    }
-    ~Scratch() { std::filesystem::remove_all(dir); }
-    std::string write(const std::string& name, std::string_view text) const {
-        std::ofstream out(dir / name, std::ios::binary);
-        out << text;
-        return (dir / name).string();
-    }
-};
-
 // A CA, a server certificate for 127.0.0.1 and localhost, and a client
 // certificate, as PEM files.
-struct Pki : Scratch {
+struct Pki : tether::testing::TempDir {
     pki::CertificateAuthority ca = pki::create_authority("pool test CA", std::chrono::hours(1));
     pki::PrivateKey server_key = pki::PrivateKey::generate();
     pki::PrivateKey client_key = pki::PrivateKey::generate();
@@ -60,14 +49,6 @@ struct Pki : Scratch {
 
     std::vector<std::string> tls_args() const { return {"--tls-cert", server_certificate_file, "--tls-key", server_key_file}; }
 };
-
-config::Environment environment(std::map<std::string, std::string> values) {
-    return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
-        auto found = values.find(name);
-        if (found == values.end()) return std::nullopt;
-        return found->second;
-    };
-}
 
 std::shared_ptr<http::ConnectionPool> make_pool(boost::asio::io_context& io, const config::Environment& env,
                                                 http::PoolOptions options = {}) {
@@ -108,7 +89,7 @@ TEST_CASE("connection pool: one kept-alive connection serves a run of requests, 
     ScriptServer tls_server(fake_server, test.tls_args());
     ScriptServer plain_server(fake_server, {});
     boost::asio::io_context io;
-    auto pool = make_pool(io, environment({{"SSL_CERT_FILE", test.ca_file}}));
+    auto pool = make_pool(io, environment_of({{"SSL_CERT_FILE", test.ca_file}}));
 
     for (const auto& url : {base(tls_server) + "/a?x=1", base(plain_server, "http") + "/b"}) {
         std::set<int> connections;
@@ -140,7 +121,7 @@ TEST_CASE("connection pool: a keep-alive the server dropped is replaced without 
     Pki test;
     ScriptServer server(fake_server, {"--idle-timeout", "0.2"});
     boost::asio::io_context io;
-    auto pool = make_pool(io, environment({}));
+    auto pool = make_pool(io, environment_of({}));
     REQUIRE(send(io, *pool, get(base(server, "http") + "/one")));
     std::this_thread::sleep_for(600ms);  // the server drops the idle connection, unannounced
     auto again = send(io, *pool, get(base(server, "http") + "/two"));
@@ -160,7 +141,7 @@ TEST_CASE("connection pool: trust comes from SSL_CERT_FILE or the system store, 
 
     // Another CA in SSL_CERT_FILE, or the system's bundle (which has
     // never heard of the test CA): the handshake fails.
-    for (const auto& env : {environment({{"SSL_CERT_FILE", other.ca_file}}), environment({})}) {
+    for (const auto& env : {environment_of({{"SSL_CERT_FILE", other.ca_file}}), environment_of({})}) {
         auto pool = make_pool(io, env);
         auto refused = send(io, *pool, get(base(server) + "/"));
         REQUIRE_FALSE(refused);
@@ -169,10 +150,10 @@ TEST_CASE("connection pool: trust comes from SSL_CERT_FILE or the system store, 
         CHECK(refused.error().message.find("certificate verify failed") != std::string::npos);
     }
     // SSL_CERT_DIR alone is honoured too (an empty one trusts nothing).
-    auto empty_dir = make_pool(io, environment({{"SSL_CERT_DIR", test.dir.string()}}));
+    auto empty_dir = make_pool(io, environment_of({{"SSL_CERT_DIR", test.path.string()}}));
     CHECK_FALSE(send(io, *empty_dir, get(base(server) + "/")));
 
-    auto missing = http::ConnectionPool::create(io.get_executor(), {}, environment({{"SSL_CERT_FILE", "/nonexistent/ca.pem"}}));
+    auto missing = http::ConnectionPool::create(io.get_executor(), {}, environment_of({{"SSL_CERT_FILE", "/nonexistent/ca.pem"}}));
     REQUIRE_FALSE(missing);
     CHECK(missing.error().kind == ErrorKind::failed_precondition);
     CHECK(missing.error().message.starts_with("cannot load the CAs of SSL_CERT_FILE /nonexistent/ca.pem"));
@@ -183,12 +164,12 @@ TEST_CASE("connection pool: a peer's own TLS context carries its CA and a client
     ScriptServer server(fake_server, {"--tls-cert", test.server_certificate_file, "--tls-key", test.server_key_file,
                                       "--client-ca", test.ca_file});
     boost::asio::io_context io;
-    auto pool = make_pool(io, environment({{"SSL_CERT_FILE", test.ca_file}}));
+    auto pool = make_pool(io, environment_of({{"SSL_CERT_FILE", test.ca_file}}));
     auto anonymous = send(io, *pool, get(base(server) + "/"));
     CHECK_FALSE(anonymous);  // the server wants a client certificate
 
     auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
-    REQUIRE(pki::configure_public_client_tls(tls->native_handle(), test.ca.certificate.to_pem(), environment({}),
+    REQUIRE(pki::configure_public_client_tls(tls->native_handle(), test.ca.certificate.to_pem(), environment_of({}),
                                              &test.client_certificate, &test.client_key));
     auto known = send(io, *pool, get(base(server) + "/"), tls);
     REQUIRE_MESSAGE(known, known.error().message);
@@ -198,7 +179,7 @@ TEST_CASE("connection pool: a peer's own TLS context carries its CA and a client
     CHECK(json::parse(again.value().body)["connection"] == json::parse(known.value().body)["connection"]);
 
     auto broken = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
-    auto not_pem = pki::configure_public_client_tls(broken->native_handle(), "not a certificate", environment({}));
+    auto not_pem = pki::configure_public_client_tls(broken->native_handle(), "not a certificate", environment_of({}));
     REQUIRE_FALSE(not_pem);
     CHECK(not_pem.error().message == "the CA certificates are not PEM");
 }
@@ -208,7 +189,7 @@ TEST_CASE("connection pool: HTTPS_PROXY carries https (still verified); NO_PROXY
     ScriptServer server(fake_server, test.tls_args());
     testing::ConnectProxy proxy;
     boost::asio::io_context io;
-    auto env = environment({{"SSL_CERT_FILE", test.ca_file}, {"HTTPS_PROXY", "http://" + proxy.address().to_string()}});
+    auto env = environment_of({{"SSL_CERT_FILE", test.ca_file}, {"HTTPS_PROXY", "http://" + proxy.address().to_string()}});
     http::PoolOptions options;
     options.proxy = http::ProxyEnvironment::from(env);
     auto pool = make_pool(io, env, options);
@@ -220,7 +201,7 @@ TEST_CASE("connection pool: HTTPS_PROXY carries https (still verified); NO_PROXY
 TEST_CASE("connection pool: the answer's size limit and the timeout are errors that say so") {
     ScriptServer server(fake_server, {});
     boost::asio::io_context io;
-    auto pool = make_pool(io, environment({}));
+    auto pool = make_pool(io, environment_of({}));
     http::Request big = get(base(server, "http") + "/big/5000");
     big.max_response_bytes = 1000;
     auto refused = send(io, *pool, big);

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "../../common/connect_proxy.h"
+#include "common/connect_proxy.h"
 #include "tether/core/log.h"
 #include "tether/http/proxy_connect.h"
 

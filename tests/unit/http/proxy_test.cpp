@@ -5,18 +5,13 @@
 #include <string>
 
 #include "tether/http/proxy.h"
+#include "common/environment.h"
 
 using namespace tether;
 
-namespace {
+using tether::testing::environment_of;
 
-config::Environment env_of(std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        auto found = vars.find(name);
-        if (found == vars.end()) return std::nullopt;
-        return found->second;
-    };
-}
+namespace {
 
 http::ProxyEnvironment proxy_env(std::string https_proxy, std::string no_proxy = "") {
     http::ProxyEnvironment env;
@@ -46,7 +41,7 @@ bool exempt(const std::string& no_proxy, const std::string& host, std::uint16_t 
 }  // namespace
 
 TEST_CASE("proxy: HTTPS_PROXY wins over https_proxy, and an empty one counts as unset") {
-    auto env = http::ProxyEnvironment::from(env_of({{"HTTPS_PROXY", "http://upper:1"},
+    auto env = http::ProxyEnvironment::from(environment_of({{"HTTPS_PROXY", "http://upper:1"},
                                                     {"https_proxy", "http://lower:2"},
                                                     {"NO_PROXY", "upper.example"},
                                                     {"no_proxy", "lower.example"}}));
@@ -55,12 +50,12 @@ TEST_CASE("proxy: HTTPS_PROXY wins over https_proxy, and an empty one counts as 
     CHECK(env.no_proxy == "upper.example");
 
     auto lower = http::ProxyEnvironment::from(
-        env_of({{"HTTPS_PROXY", ""}, {"https_proxy", "http://lower:2"}, {"no_proxy", "lower.example"}}));
+        environment_of({{"HTTPS_PROXY", ""}, {"https_proxy", "http://lower:2"}, {"no_proxy", "lower.example"}}));
     CHECK(lower.https_proxy == "http://lower:2");
     CHECK(lower.https_proxy_name == "https_proxy");
     CHECK(lower.no_proxy == "lower.example");
 
-    auto none = http::ProxyEnvironment::from(env_of({{"HTTP_PROXY", "http://plain:3"}}));
+    auto none = http::ProxyEnvironment::from(environment_of({{"HTTP_PROXY", "http://plain:3"}}));
     CHECK(none.https_proxy.empty());
     CHECK(none.no_proxy.empty());
 }

@@ -12,33 +12,11 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include "common/files.h"
 
 namespace pki_test {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-pki-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, std::string_view text) const {
-        std::ofstream out(path / name, std::ios::binary);
-        out << text;
-        REQUIRE(out.good());
-        return (path / name).string();
-    }
-
-    std::string read(const std::string& name) const {
-        std::ifstream in(path / name, std::ios::binary);
-        REQUIRE(in.good());
-        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-};
+using tether::testing::TempDir;
 
 struct CommandResult {
     int exit_code = -1;

@@ -8,7 +8,7 @@
 #include <random>
 #include <sstream>
 
-#include "../../common/botocore.h"
+#include "common/botocore.h"
 #include "tether/providers/shell_words.h"
 
 using tether::providers::split_shell_words;

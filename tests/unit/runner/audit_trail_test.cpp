@@ -10,12 +10,15 @@
 
 #include "support.h"
 #include "tether/runner/audit_trail.h"
+#include "common/files.h"
 
 using namespace std::chrono_literals;
 using tether::ErrorKind;
 using tether::runner::AuditRecord;
 using tether::runner::AuditTrail;
 using tether::runner::to_json_line;
+
+using tether::testing::mode_of;
 
 namespace {
 
@@ -30,12 +33,6 @@ AuditRecord record(const std::string& request_id) {
     r.duration = 1234ms;
     r.endpoint = "sts.amazonaws.com";
     return r;
-}
-
-unsigned mode_of(const std::filesystem::path& path) {
-    struct stat info {};
-    REQUIRE(::stat(path.c_str(), &info) == 0);
-    return info.st_mode & 07777;
 }
 
 std::vector<std::string> request_ids(const std::filesystem::path& path) {

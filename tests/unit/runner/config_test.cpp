@@ -4,20 +4,15 @@
 
 #include "tether/core/error.h"
 #include "tether/runner/config.h"
+#include "common/environment.h"
 
 using namespace tether;
 using tether::runner::runner_config;
 using tether::runner::runner_specs;
 
-namespace {
+using tether::testing::environment_of;
 
-config::Environment env_of(std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-    };
-}
+namespace {
 
 std::string fatal_message(const config::Settings& settings) {
     try {
@@ -62,7 +57,7 @@ max_size = 65536
 keep = 0
 )",
                        "runner.toml");
-    settings.load_environment(env_of({{"TETHER_POLICY_PROVIDERS", "aws,kubernetes"}, {"TETHER_AUDIT_KEEP", "3"}}));
+    settings.load_environment(environment_of({{"TETHER_POLICY_PROVIDERS", "aws,kubernetes"}, {"TETHER_AUDIT_KEEP", "3"}}));
     auto config = runner_config(settings);
     CHECK(config.policy.operations == std::vector<std::string>{"system.*", "aws.call"});
     CHECK(config.policy.allows_connection("prod-eu"));
@@ -83,7 +78,7 @@ TEST_CASE("a credentials file without a directory puts the audit trail in the wo
 TEST_CASE("an invalid endpoint pattern or audit limit is a config error naming where it came from") {
     config::Settings endpoints(runner_specs());
     endpoints.set_flag("credentials", "c.json");
-    endpoints.load_environment(env_of({{"TETHER_POLICY_ENDPOINTS", "sts.amazonaws.com,https://x.test"}}));
+    endpoints.load_environment(environment_of({{"TETHER_POLICY_ENDPOINTS", "sts.amazonaws.com,https://x.test"}}));
     CHECK(fatal_message(endpoints) ==
           "invalid policy.endpoints item 'https://x.test' (from TETHER_POLICY_ENDPOINTS): expected host or "
           "host:port, not a URL");
@@ -100,4 +95,34 @@ TEST_CASE("an invalid endpoint pattern or audit limit is a config error naming w
 
     config::Settings none(runner_specs());
     CHECK(fatal_message(none).rfind("no credentials file", 0) == 0);
+}
+
+TEST_CASE("credentials may come as content in TETHER_CREDENTIALS_JSON, then with an explicit audit path") {
+    auto from_env = environment_of({{"TETHER_CREDENTIALS_JSON", "{}"}});
+
+    config::Settings with_audit(runner_specs());
+    with_audit.set_flag("audit.path", "/var/lib/tether-runner/audit.jsonl");
+    auto config = runner_config(with_audit, from_env);
+    CHECK(config.credentials_in_environment);
+    CHECK(config.credentials.empty());
+    CHECK(config.audit.path == "/var/lib/tether-runner/audit.jsonl");
+
+    config::Settings without_audit(runner_specs());
+    try {
+        (void)runner_config(without_audit, from_env);
+        FAIL("expected a Fatal");
+    } catch (const Fatal& fatal) {
+        CHECK(fatal.code() == ExitCode::config);
+        CHECK(std::string(fatal.what()).find("set audit.path (TETHER_AUDIT_PATH)") != std::string::npos);
+    }
+
+    config::Settings both(runner_specs());
+    both.set_flag("credentials", "c.json");
+    try {
+        (void)runner_config(both, from_env);
+        FAIL("expected a Fatal");
+    } catch (const Fatal& fatal) {
+        CHECK(std::string(fatal.what()) ==
+              "both a credentials file (from --credentials) and TETHER_CREDENTIALS_JSON are set: keep one");
+    }
 }

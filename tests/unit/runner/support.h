@@ -11,20 +11,11 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "common/files.h"
 
 namespace runner_test {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tether-runner-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using tether::testing::TempDir;
 
 // The lines of a text file.
 inline std::vector<std::string> read_lines(const std::filesystem::path& path) {

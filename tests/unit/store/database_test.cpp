@@ -5,8 +5,11 @@
 #include <filesystem>
 
 #include "tether/store/database.h"
+#include "common/files.h"
 
 using tether::store::Database;
+
+using tether::testing::mode_of;
 
 namespace {
 
@@ -20,17 +23,7 @@ std::string pragma(const Database& db, const char* name) {
     return value;
 }
 
-unsigned mode_of(const std::filesystem::path& path) {
-    struct stat info {};
-    REQUIRE(::stat(path.c_str(), &info) == 0);
-    return info.st_mode & 0777;
-}
-
-struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() / ("tether-db-test-" + std::to_string(::getpid()));
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using tether::testing::TempDir;
 
 }  // namespace
 

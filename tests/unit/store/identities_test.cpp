@@ -10,7 +10,7 @@
 
 using namespace tether;
 using namespace tether::store;
-using tether::store::testing::TempDatabase;
+using tether::testing::TempDatabase;
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 using namespace tether;
 using namespace tether::store;
-using tether::store::testing::TempDatabase;
+using tether::testing::TempDatabase;
 
 namespace {
 

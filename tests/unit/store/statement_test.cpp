@@ -11,7 +11,7 @@
 #include "tether/store/statement_cache.h"
 
 using tether::store::Statement;
-using tether::store::testing::TempDatabase;
+using tether::testing::TempDatabase;
 
 namespace {
 
