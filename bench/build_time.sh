@@ -3,10 +3,11 @@
 # reference taken in the same run on the same machine:
 #   - reference: one translation unit that includes only Asio + Beast
 #     (the floor cost of any file that speaks HTTP), at -O0 and at -O2;
-#   - the debug build of the tether binary alone, and of everything
-#     (binary + unit and integration tests);
-#   - the ASan+UBSan build of everything;
-#   - the static release binary, and its stripped size.
+#   - the debug build of the tether binary alone, one translation unit per
+#     file (the default) and as a unity build, and of everything;
+#   - the ASan+UBSan build of everything as scripts/test makes it (unity, -g1);
+#   - the static release binary as packaging/release makes it (-O2, unity),
+#     and its stripped size.
 # Wall time and CPU time (user+sys) with `ninja -j$(nproc)`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,13 +44,18 @@ timed "reference: one Asio+Beast TU, -O2" g++ -std=c++20 -O2 -c "$work/floor.cpp
 meson setup "$work/debug" --wrap-mode=nodownload > /dev/null
 timed "debug: tether binary only" ninja -C "$work/debug" src/tether
 rm -rf "$work/debug"
+meson setup "$work/debug" --wrap-mode=nodownload -Dunity=on > /dev/null
+timed "debug, unity: tether binary only" ninja -C "$work/debug" src/tether
+rm -rf "$work/debug"
 meson setup "$work/debug" --wrap-mode=nodownload > /dev/null
 timed "debug: everything (binary + tests)" ninja -C "$work/debug"
 
-meson setup "$work/asan" --wrap-mode=nodownload -Db_sanitize=address,undefined -Db_lundef=false > /dev/null
-timed "ASan+UBSan: everything" ninja -C "$work/asan"
+meson setup "$work/asan" --wrap-mode=nodownload -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dunity=on -Dcpp_args=-g1 > /dev/null
+timed "ASan+UBSan (unity, -g1): everything" ninja -C "$work/asan"
 
-meson setup "$work/release" --wrap-mode=nodownload --buildtype=release -Dstatic=true > /dev/null
+meson setup "$work/release" --wrap-mode=nodownload --buildtype=release -Doptimization=2 -Dunity=on \
+  -Dstatic=true > /dev/null
 timed "release: static tether binary" ninja -C "$work/release" src/tether
 strip --strip-all -o "$work/tether.stripped" "$work/release/src/tether"
 echo
