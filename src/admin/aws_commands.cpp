@@ -222,7 +222,7 @@ int s3_list(const AdminConfig& config, const AwsArgs& args) {
     for (const auto& object : objects) {
         rows.push_back({object["last_modified"], std::to_string(object["size"].get<long long>()), object["key"]});
     }
-    std::cout << format_table({"last_modified", "size", "key"}, rows);
+    std::cout << format_table({"last modified", "size", "key"}, rows);
     return 0;
 }
 

@@ -121,7 +121,7 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
                             connection.value("auth_mode", ""), connection.value("inline_credentials", ""),
                             cell_text("created_at", connection.value("created_at", nlohmann::json()))});
         }
-        std::cout << format_table({"name", "provider", "auth mode", "inline credentials", "created_at"}, rows);
+        std::cout << format_table({"name", "provider", "auth mode", "inline credentials", "created"}, rows);
         return 0;
     });
 

@@ -118,7 +118,7 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
                rows.push_back({runner.value("name", ""), state, version, address,
                                cell_text("last_seen_at", runner.value("last_seen_at", nlohmann::json()))});
            }
-           std::cout << format_table({"name", "state", "version", "address", "last_seen_at"}, rows);
+           std::cout << format_table({"name", "state", "version", "address", "last seen"}, rows);
            return 0;
        });
 
@@ -137,14 +137,14 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
                                    {"state", state},
                                    {"version", version},
                                    {"address", address},
-                                   {"last_seen_at", cell_text("last_seen_at", runner.value("last_seen_at", nlohmann::json()))}});
+                                   {"last seen", cell_text("last_seen_at", runner.value("last_seen_at", nlohmann::json()))}});
         std::vector<std::vector<std::string>> rows;
         for (const auto& c : runner["certificates"]) {
             rows.push_back({c.value("serial", ""), c.value("fingerprint_sha256", "").substr(0, 16),
-                            cell_text("created_at", c["created_at"]), cell_text("not_after", c["not_after"]),
+                            cell_text("created_at", c["created_at"]), cell_text("expires_at", c["not_after"]),
                             cell_text("revoked_at", c["revoked_at"])});
         }
-        std::cout << "\ncertificates:\n" << format_table({"serial", "fingerprint", "created_at", "not_after", "revoked_at"}, rows);
+        std::cout << "\ncertificates:\n" << format_table({"serial", "fingerprint", "created", "expires", "revoked"}, rows);
         return 0;
     });
 
