@@ -71,9 +71,9 @@ RUNNER_UID = 65532
 MEASURED_IDLE_RSS = 9.3 * 1024 * 1024  # bench/RESULTS.md: a connected, idle runner
 SECRET_PREFIX = "tether-runner-"  # generate-credentials' Secret: tether-runner-<runner>
 SECRET_KEY = "credentials.json"  # ... holding the file under this key
-DEFAULT_AUDIT_MAX_SIZE = 10485760  # README: audit.max_size
-DEFAULT_AUDIT_KEEP = 5  # README: audit.keep
-DEFAULT_DRAIN = 30.0  # README: drain_timeout, seconds
+DEFAULT_AUDIT_MAX_SIZE = 10485760  # docs/configuration.md: audit.max_size
+DEFAULT_AUDIT_KEEP = 5  # docs/configuration.md: audit.keep
+DEFAULT_DRAIN = 30.0  # docs/configuration.md: drain_timeout, seconds
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet", "Pod", "CronJob"}
 HARNESS_ENV = "TETHER_DEPLOY_CHECK"
 
