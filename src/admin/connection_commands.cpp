@@ -23,10 +23,6 @@ struct ConnectionArgs {
     std::string credentials_file;       // "-": standard input
 };
 
-std::string read_text_file(const std::string& path, const std::string& what) {
-    return std::string(read_input(path, 64 * 1024, what).reveal());
-}
-
 nlohmann::json settings_json(const std::vector<std::string>& pairs) {
     nlohmann::json settings = nlohmann::json::object();
     for (const auto& pair : pairs) {
@@ -37,7 +33,7 @@ nlohmann::json settings_json(const std::vector<std::string>& pairs) {
         std::string key = pair.substr(0, equals);
         if (settings.contains(key)) fail(ExitCode::usage, "--set " + key + " is given twice");
         std::string value = pair.substr(equals + 1);
-        if (value.starts_with('@')) value = read_text_file(value.substr(1), "--set " + key);
+        if (value.starts_with('@')) value = std::string(read_input(value.substr(1), 64 * 1024, "--set " + key).reveal());
         settings[key] = value;
     }
     return settings;

@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include <cstdio>
 #include <iostream>
 
 #include "tether/core/error.h"

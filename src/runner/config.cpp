@@ -133,7 +133,7 @@ RunnerConfig runner_config(const config::Settings& settings, const config::Envir
     }
     std::filesystem::path credentials =
         in_environment ? std::filesystem::path() : std::filesystem::path(settings.text("credentials"));
-    RunnerConfig config{credentials, in_environment, policy_from(settings), audit_from(settings, credentials)};
+    RunnerConfig config{credentials, policy_from(settings), audit_from(settings, credentials)};
     if (settings.has("tunnel_endpoint")) config.tunnel_endpoint = settings.text("tunnel_endpoint");
     if (settings.has("api_endpoint")) config.api_endpoint = settings.text("api_endpoint");
     config.max_in_flight = static_cast<std::size_t>(at_least(settings, "max_in_flight", 1));

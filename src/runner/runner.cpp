@@ -51,12 +51,12 @@ Secret take_credentials_variable() {
 
 // Where the credentials came from, for messages.
 std::string credentials_source(const RunnerConfig& config) {
-    return config.credentials_in_environment ? credentials_variable : config.credentials.string();
+    return config.credentials_in_environment() ? credentials_variable : config.credentials.string();
 }
 
 auth::RunnerCredentials load_credentials(const RunnerConfig& config) {
     Secret text;
-    if (config.credentials_in_environment) {
+    if (config.credentials_in_environment()) {
         text = take_credentials_variable();
     } else {
         check_credentials_file(config.credentials);

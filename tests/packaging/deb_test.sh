@@ -13,7 +13,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-strip --strip-all --remove-section=.comment -o "$scratch/tether" "$binary"
+"$root/packaging/strip" "$binary" "$scratch/tether"
 deb=$("$root/packaging/deb/build" "$scratch/tether" 0.0.0 "$scratch/out")
 echo "built $deb"
 

@@ -40,7 +40,7 @@ def main():
     runner = None
     try:
         binary = os.path.join(scratch, "tether")
-        subprocess.run(["strip", "--strip-all", "-o", binary, args.tether], check=True)
+        subprocess.run([os.path.join(ROOT, "packaging", "strip"), args.tether, binary], check=True)
         archive = os.path.join(scratch, "tether.oci.tar")
         subprocess.run([os.path.join(ROOT, "packaging", "image"), binary, "0.0.0", storage, archive], check=True)
         if not os.path.getsize(archive):

@@ -31,7 +31,7 @@ def fail(message):
 
 def check_sbom(tether, build_dir, scratch):
     binary = os.path.join(scratch, "tether")
-    subprocess.run(["strip", "--strip-all", "-o", binary, tether], check=True)
+    subprocess.run([os.path.join(ROOT, "packaging", "strip"), tether, binary], check=True)
     output = os.path.join(scratch, "sbom.spdx.json")
     subprocess.run([os.path.join(ROOT, "packaging", "sbom.py"), build_dir, binary, "0.0.0", output], check=True)
     sbom = json.load(open(output))

@@ -24,8 +24,9 @@ struct AuditConfig {
 inline constexpr const char* credentials_variable = "TETHER_CREDENTIALS_JSON";
 
 struct RunnerConfig {
-    std::filesystem::path credentials;  // the credentials file from `tether admin runner generate-credentials`
-    bool credentials_in_environment = false;  // instead, TETHER_CREDENTIALS_JSON holds the file's content
+    // The credentials file from `tether admin runner generate-credentials`;
+    // empty when TETHER_CREDENTIALS_JSON holds its content instead.
+    std::filesystem::path credentials;
     Policy policy;
     AuditConfig audit;
     std::string tunnel_endpoint;  // empty: the credentials file's
@@ -38,6 +39,8 @@ struct RunnerConfig {
     std::chrono::milliseconds reconnect_initial{500};
     std::chrono::milliseconds reconnect_max{60'000};
     providers::BuiltinOptions providers;  // the exec provider's program
+
+    bool credentials_in_environment() const { return credentials.empty(); }
 };
 
 std::vector<config::Spec> runner_specs();

@@ -103,7 +103,7 @@ TEST_CASE("credentials may come as content in TETHER_CREDENTIALS_JSON, then with
     config::Settings with_audit(runner_specs());
     with_audit.set_flag("audit.path", "/var/lib/tether-runner/audit.jsonl");
     auto config = runner_config(with_audit, from_env);
-    CHECK(config.credentials_in_environment);
+    CHECK(config.credentials_in_environment());
     CHECK(config.credentials.empty());
     CHECK(config.audit.path == "/var/lib/tether-runner/audit.jsonl");
 
