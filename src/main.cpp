@@ -6,6 +6,7 @@
 #include "tether/admin/cli.h"
 #include "tether/cli/version.h"
 #include "tether/core/error.h"
+#include "tether/core/redact.h"
 #include "tether/runner/cli.h"
 #include "tether/server/cli.h"
 
@@ -23,7 +24,24 @@ const CLI::App& innermost(const CLI::App& app) {
     return chosen.empty() ? app : innermost(*chosen.front());
 }
 
-int usage_error(const CLI::App& app, const CLI::ParseError& error) {
+// The message with every argument that looks like a secret left out: a key
+// pasted after a misspelt flag must not end up on the screen or in a CI log.
+std::string without_secrets(std::string message, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view argument = argv[i];
+        // "--api-kye=tth_…" as one argument: its value is the part to hide.
+        if (auto equals = argument.find('='); argument.starts_with("--") && equals != std::string_view::npos) {
+            argument.remove_prefix(equals + 1);
+        }
+        if (argument.empty() || !tether::looks_like_secret(argument)) continue;
+        for (auto at = message.find(argument); at != std::string::npos; at = message.find(argument, at)) {
+            message.replace(at, argument.size(), "[not shown: looks like a secret]");
+        }
+    }
+    return tether::scrub_secrets(message);
+}
+
+int usage_error(const CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
     std::string message = error.what();
     auto leftover = innermost(app).remaining();
     if (!leftover.empty() && !leftover.front().empty() && leftover.front().front() != '-') {
@@ -37,6 +55,7 @@ int usage_error(const CLI::App& app, const CLI::ParseError& error) {
         message = "unknown command or argument '" + unexpected + "'";
     }
     std::string path = command_path(app);
+    message = without_secrets(std::move(message), argc, argv);
     std::fprintf(stderr, "%s: %s; see '%s --help'\n", path.c_str(), message.c_str(), path.c_str());
     return tether::to_int(tether::ExitCode::usage);
 }
@@ -70,13 +89,13 @@ int main(int argc, char** argv) {
     } catch (const CLI::Success& success) {
         return app.exit(success);  // --help, --version
     } catch (const CLI::ParseError& error) {
-        return usage_error(app, error);
+        return usage_error(app, error, argc, argv);
     }
 
     try {
         return action();
     } catch (const tether::Fatal& fatal) {
-        std::fprintf(stderr, "tether: %s\n", fatal.what());
+        std::fprintf(stderr, "tether: %s\n", without_secrets(fatal.what(), argc, argv).c_str());
         return tether::to_int(fatal.code());
     } catch (const std::exception& unexpected) {
         std::fprintf(stderr, "tether: internal error: %s\n", unexpected.what());

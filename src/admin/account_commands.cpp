@@ -37,11 +37,11 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
     create->add_option("--kind", account->kind, "user or bot")->capture_default_str();
     on(create, [account](const AdminConfig& config) {
         nlohmann::json body = {{"name", account->name}, {"role", account->role}, {"kind", account->kind}};
-        return print_object(config, call_or_fail(config, "POST", "/v1/service-accounts", &body));
+        return print_object(config, call_or_fail(config, "POST", api_path({"service-accounts"}), &body));
     });
 
     on(accounts->add_subcommand("list", "List the org's service accounts"), [](const AdminConfig& config) {
-        return print_list(config, call_or_fail(config, "GET", "/v1/service-accounts"), "service_accounts",
+        return print_list(config, call_or_fail(config, "GET", api_path({"service-accounts"})), "service_accounts",
                           {"name", "kind", "role", "active", "created_at"});
     });
 
@@ -51,14 +51,14 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
                                                                           : "Enable again"));
         toggle->add_option("name", account->name, "the service account")->required();
         on(toggle, [account, verb = std::string(verb)](const AdminConfig& config) {
-            return print_object(config, call_or_fail(config, "POST", "/v1/service-accounts/" + account->name + "/" + verb));
+            return print_object(config, call_or_fail(config, "POST", api_path({"service-accounts", account->name, verb})));
         });
     }
 
     CLI::App* remove = accounts->add_subcommand("delete", "Delete a service account and revoke its keys");
     remove->add_option("name", account->name, "the service account")->required();
     on(remove, [account](const AdminConfig& config) {
-        return print_object(config, call_or_fail(config, "DELETE", "/v1/service-accounts/" + account->name));
+        return print_object(config, call_or_fail(config, "DELETE", api_path({"service-accounts", account->name})));
     });
 
     CLI::App* keys = admin.add_subcommand("api-key", "API keys of the org's service accounts");
@@ -71,7 +71,7 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
     on(mint, [key](const AdminConfig& config) {
         nlohmann::json body = {{"service_account", key->service_account}};
         if (!key->expires_in.empty()) body["expires_in"] = key->expires_in;
-        nlohmann::json answer = call_or_fail(config, "POST", "/v1/api-keys", &body);
+        nlohmann::json answer = call_or_fail(config, "POST", api_path({"api-keys"}), &body);
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
         } else {
@@ -84,7 +84,7 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
 
     on(keys->add_subcommand("list", "List the org's API keys (ids and dates, never the keys)"),
        [](const AdminConfig& config) {
-           return print_list(config, call_or_fail(config, "GET", "/v1/api-keys"), "api_keys",
+           return print_list(config, call_or_fail(config, "GET", api_path({"api-keys"})), "api_keys",
                              {"key_id", "service_account", "created_at", "expires_at", "revoked_at", "last_used_at"});
        });
 
@@ -95,7 +95,7 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
     create_org->add_option("name", *org_name, "its name ([a-z0-9-])")->required();
     on(create_org, [org_name](const AdminConfig& config) {
         nlohmann::json body = {{"name", *org_name}};
-        nlohmann::json answer = call_or_fail(config, "POST", "/v1/orgs", &body);
+        nlohmann::json answer = call_or_fail(config, "POST", api_path({"orgs"}), &body);
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
         } else {
@@ -106,17 +106,17 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
         return 0;
     });
     on(orgs->add_subcommand("list", "List orgs (all of them for the server's admins)"), [](const AdminConfig& config) {
-        return print_list(config, call_or_fail(config, "GET", "/v1/orgs"), "orgs", {"name", "created_at"});
+        return print_list(config, call_or_fail(config, "GET", api_path({"orgs"})), "orgs", {"name", "created_at"});
     });
 
     CLI::App* audit = admin.add_subcommand("audit", "The server's hash-chained audit log");
     audit->require_subcommand(1);
     on(audit->add_subcommand("list", "List the org's audit entries, oldest first"), [](const AdminConfig& config) {
-        return print_list(config, call_or_fail(config, "GET", "/v1/audit"), "entries",
+        return print_list(config, call_or_fail(config, "GET", api_path({"audit"})), "entries",
                           {"id", "at", "actor", "action", "target", "request_id"});
     });
     on(audit->add_subcommand("verify", "Recompute the hash chain; say where it breaks"), [](const AdminConfig& config) {
-        nlohmann::json answer = call_or_fail(config, "GET", "/v1/audit/verify");
+        nlohmann::json answer = call_or_fail(config, "GET", api_path({"audit", "verify"}));
         bool intact = answer.value("intact", false);
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
@@ -133,7 +133,7 @@ void add_account_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& 
     CLI::App* revoke = keys->add_subcommand("revoke", "Revoke an API key: it stops working at once");
     revoke->add_option("key_id", key->key_id, "the key's id (the part after tth_)")->required();
     on(revoke, [key](const AdminConfig& config) {
-        return print_object(config, call_or_fail(config, "DELETE", "/v1/api-keys/" + key->key_id));
+        return print_object(config, call_or_fail(config, "DELETE", api_path({"api-keys", key->key_id})));
     });
 }
 

@@ -1,5 +1,8 @@
 #include "tether/admin/api_client.h"
 
+#include "tether/core/json.h"
+#include "tether/core/text.h"
+
 #include "tether/http/client.h"
 
 namespace tether::admin {
@@ -20,12 +23,24 @@ ErrorKind kind_for_status(unsigned status) {
 
 }  // namespace
 
-Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& method, const std::string& target,
+ApiTarget api_path(std::initializer_list<std::string_view> segments) {
+    std::string path = "/v1";
+    for (std::string_view segment : segments) path += "/" + text::percent_encode(segment);
+    return ApiTarget(std::move(path));
+}
+
+ApiTarget ApiTarget::query(std::string_view name, std::string_view value) const {
+    if (value.empty()) return *this;
+    bool first = text_.find('?') == std::string::npos;
+    return ApiTarget(text_ + (first ? "?" : "&") + text::percent_encode(name) + "=" + text::percent_encode(value));
+}
+
+Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& method, const ApiTarget& target,
                                 const nlohmann::json* body, bool authenticated) {
     http::Request request;
     request.method = method;
     request.url = config.server;
-    request.url.target = target;
+    request.url.target = target.text();
     request.timeout = config.timeout;
     // An operation carries its parameters and its result, each up to a tunnel message (16 MiB by default).
     request.max_response_bytes = 64 * 1024 * 1024;
@@ -51,12 +66,16 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
         return Error{response.error().kind, response.error().message + " (server " + config.server.to_string() + ")"};
     }
 
-    nlohmann::json parsed = nlohmann::json::parse(response.value().body, nullptr, false);
+    // An operation's answer carries its params and result one level down.
+    auto answer = parse_json(response.value().body, max_json_depth + 1);
     unsigned status = response.value().status;
     if (status >= 200 && status < 300) {
-        if (parsed.is_discarded()) return Error{ErrorKind::unavailable, "the server answered with invalid JSON"};
-        return parsed;
+        if (!answer) {
+            return Error{ErrorKind::unavailable, "the server answered with invalid JSON (" + answer.error().message + ")"};
+        }
+        return std::move(answer).value();
     }
+    const nlohmann::json parsed = answer ? std::move(answer).value() : nlohmann::json();
     std::string message = "HTTP " + std::to_string(status);
     if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
         message = parsed["error"].value("message", message);
@@ -67,11 +86,9 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
     return Error{kind_for_status(status), message};
 }
 
-nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const std::string& path,
+nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const ApiTarget& target,
                             const nlohmann::json* body) {
-    std::string scoped = path;
-    if (!config.org.empty()) scoped += (path.find('?') == std::string::npos ? "?org=" : "&org=") + config.org;
-    auto answer = call_api(config, method, scoped, body);
+    auto answer = call_api(config, method, target.query("org", config.org), body);
     if (!answer) fail(answer.error());
     return std::move(answer).value();
 }

@@ -11,6 +11,7 @@
 #include "tether/admin/output.h"
 #include "tether/core/duration.h"
 #include "tether/core/error.h"
+#include "tether/core/json.h"
 
 namespace tether::admin {
 namespace {
@@ -95,18 +96,12 @@ void flatten(const json& value, const std::string& path, std::vector<std::pair<s
     }
 }
 
-std::chrono::milliseconds timeout_of(const AwsArgs& args) {
-    auto timeout = parse_duration(args.timeout);
-    if (!timeout || timeout->count() <= 0) fail(ExitCode::usage, "--timeout takes a duration such as 30s or 5m");
-    return *timeout;
-}
-
 // Runs one aws.call; an operation that fails ends the command.
 json aws_call(const AdminConfig& config, const AwsArgs& args, json params) {
     if (!args.region.empty()) params["region"] = args.region;
     json body = {{"runner", args.runner}, {"type", "aws.call"}, {"connection", args.connection}, {"params", std::move(params)},
                  {"timeout", args.timeout}};
-    json operation = submit_and_wait(config, body, timeout_of(args));
+    json operation = submit_and_wait(config, body, operation_timeout(args.timeout));
     if (operation.value("status", "") != "succeeded") std::exit(report_failure(operation));
     return operation["result"];
 }
@@ -126,6 +121,18 @@ pugi::xml_document answer_document(const json& result) {
              "AWS answered HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code) + ": " + message);
     }
     if (!parsed) fail(ExitCode::unavailable, std::string("AWS's answer is not XML: ") + parsed.description());
+    // xml_to_json and flatten recurse once per level; pugixml's walk does not.
+    struct DepthCheck : pugi::xml_tree_walker {
+        bool too_deep = false;
+        bool for_each(pugi::xml_node&) override {
+            too_deep = depth() >= static_cast<int>(max_json_depth);
+            return !too_deep;
+        }
+    } check;
+    document.traverse(check);
+    if (check.too_deep) {
+        fail(ExitCode::unavailable, "AWS's answer nests elements deeper than " + std::to_string(max_json_depth) + " levels");
+    }
     return document;
 }
 

@@ -14,9 +14,18 @@ Secret trimmed(std::string_view text) {
     return Secret(text);
 }
 
+// Like ssh with a private key: a file holding an API key that other users
+// can read is refused, not used.
+void check_key_holder(const std::filesystem::path& path, const std::string& what) {
+    if (auto mode = crypto::check_private_mode(path); !mode) {
+        fail(ExitCode::config, what + " holds an API key, and " + mode.error().message);
+    }
+}
+
 Secret read_key_file(const std::string& path) {
     auto key = crypto::read_private_file(path, 4096);
     if (!key) fail(ExitCode::config, "cannot read the API key file: " + key.error().message);
+    check_key_holder(path, "the API key file");
     return trimmed(key.value().reveal());
 }
 
@@ -56,6 +65,10 @@ AdminConfig admin_config(const config::Settings& settings) {
     if (key_file != nullptr && key_file->origin == config::Origin::flag) {
         config.api_key = read_key_file(key_file->text);
     } else if (key != nullptr) {
+        if (key->origin == config::Origin::file) {
+            // where is "PATH:LINE".
+            check_key_holder(key->where.substr(0, key->where.rfind(':')), "the admin config");
+        }
         config.api_key = trimmed(key->text);
     } else if (key_file != nullptr) {
         config.api_key = read_key_file(key_file->text);

@@ -95,7 +95,7 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
             Secret credentials = read_credentials(args->credentials_file);
             body["credentials"] = std::string(credentials.reveal());
         }
-        nlohmann::json answer = call_or_fail(config, "POST", "/v1/connections", &body);
+        nlohmann::json answer = call_or_fail(config, "POST", api_path({"connections"}), &body);
         if (body.contains("credentials")) wipe(body["credentials"].get_ref<std::string&>());
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
@@ -106,7 +106,7 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
     });
 
     on(connections->add_subcommand("list", "List the org's connections"), [](const AdminConfig& config) {
-        nlohmann::json answer = call_or_fail(config, "GET", "/v1/connections");
+        nlohmann::json answer = call_or_fail(config, "GET", api_path({"connections"}));
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
             return 0;
@@ -124,7 +124,7 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
     CLI::App* show = connections->add_subcommand("show", "Show a connection (never its credentials)");
     show->add_option("name", args->name, "the connection")->required();
     on(show, [args](const AdminConfig& config) {
-        nlohmann::json answer = call_or_fail(config, "GET", "/v1/connections/" + args->name);
+        nlohmann::json answer = call_or_fail(config, "GET", api_path({"connections", args->name}));
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
         } else {
@@ -136,7 +136,7 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
     CLI::App* remove = connections->add_subcommand("delete", "Delete a connection and its inline credentials");
     remove->add_option("name", args->name, "the connection")->required();
     on(remove, [args](const AdminConfig& config) {
-        call_or_fail(config, "DELETE", "/v1/connections/" + args->name);
+        call_or_fail(config, "DELETE", api_path({"connections", args->name}));
         std::cout << "deleted connection " << args->name << "\n";
         return 0;
     });

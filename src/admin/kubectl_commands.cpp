@@ -92,11 +92,10 @@ int get(const AdminConfig& config, const KubectlArgs& args) {
     if (!args.name.empty()) path += "/" + args.name;
     json params = {{"path", path}};
     if (!args.namespace_name.empty()) params["namespace"] = args.namespace_name;
-    auto timeout = parse_duration(args.timeout);
-    if (!timeout || timeout->count() <= 0) fail(ExitCode::usage, "--timeout takes a duration such as 30s or 5m");
+    auto timeout = operation_timeout(args.timeout);
     json body = {{"runner", args.runner}, {"type", "kubernetes.call"}, {"connection", args.connection},
                  {"params", params}, {"timeout", args.timeout}};
-    json operation = submit_and_wait(config, body, *timeout);
+    json operation = submit_and_wait(config, body, timeout);
     if (operation.value("status", "") != "succeeded") return report_failure(operation);
     const json& result = operation["result"];
     unsigned status = result.value("status", 0u);

@@ -9,6 +9,7 @@
 #include "tether/admin/output.h"
 #include "tether/core/duration.h"
 #include "tether/core/error.h"
+#include "tether/core/json.h"
 
 namespace tether::admin {
 namespace {
@@ -37,16 +38,12 @@ constexpr std::size_t longest_params = 64 << 20;
 
 // A JSON object, or a usage error naming where it came from and what is wrong.
 json parse_params(const std::string& text, const std::string& where) {
-    try {
-        json params = json::parse(text);
-        if (!params.is_object()) fail(ExitCode::usage, where + " must be a JSON object, not " + params.type_name());
-        return params;
-    } catch (const json::parse_error& error) {
-        // "[json.exception.parse_error.101] parse error at line 1, column 2: …": the part after the tag.
-        std::string detail = error.what();
-        if (std::size_t tag = detail.find("] "); tag != std::string::npos) detail = detail.substr(tag + 2);
-        fail(ExitCode::usage, where + " is not valid JSON: " + detail);
+    auto params = parse_json(text);
+    if (!params) fail(ExitCode::usage, where + " is not valid JSON: " + params.error().message);
+    if (!params.value().is_object()) {
+        fail(ExitCode::usage, where + " must be a JSON object, not " + params.value().type_name());
     }
+    return std::move(params).value();
 }
 
 // --params JSON, @FILE or - (standard input), as curl's -d takes them; or
@@ -71,9 +68,12 @@ json params_of(const OperationArgs& args) {
             fail(ExitCode::usage, "--param takes key=value or key:=JSON, not '" + pair + "'");
         }
         if (pair[equals - 1] == ':') {
-            json value = json::parse(pair.substr(equals + 1), nullptr, false);
-            if (value.is_discarded()) fail(ExitCode::usage, "--param " + pair.substr(0, equals - 1) + " is not valid JSON");
-            params[pair.substr(0, equals - 1)] = std::move(value);
+            auto value = parse_json(pair.substr(equals + 1));
+            if (!value) {
+                fail(ExitCode::usage,
+                     "--param " + pair.substr(0, equals - 1) + " is not valid JSON: " + value.error().message);
+            }
+            params[pair.substr(0, equals - 1)] = std::move(value).value();
         } else {
             params[pair.substr(0, equals)] = pair.substr(equals + 1);
         }
@@ -98,13 +98,12 @@ int report(const AdminConfig& config, const json& operation) {
 }
 
 int run_operation(const AdminConfig& config, const OperationArgs& args) {
-    auto timeout = parse_duration(args.timeout);
-    if (!timeout || timeout->count() <= 0) fail(ExitCode::usage, "--timeout takes a duration such as 30s or 5m");
+    auto timeout = operation_timeout(args.timeout);
     json body = {{"runner", args.runner}, {"type", args.type}, {"params", params_of(args)}, {"timeout", args.timeout}};
     if (!args.connection.empty()) body["connection"] = args.connection;
     if (!args.idempotency_key.empty()) body["idempotency_key"] = args.idempotency_key;
     if (args.no_wait) body["wait_for_runner"] = false;
-    json operation = call_or_fail(config, "POST", "/v1/operations", &body);
+    json operation = call_or_fail(config, "POST", api_path({"operations"}), &body);
     std::string id = operation.value("id", "");
     if (args.detach) {
         if (config.output == Output::json) {
@@ -114,18 +113,19 @@ int run_operation(const AdminConfig& config, const OperationArgs& args) {
         }
         return 0;
     }
-    if (!is_final_status(operation.value("status", ""))) operation = wait_for_operation(config, id, *timeout);
+    if (!is_final_status(operation.value("status", ""))) operation = wait_for_operation(config, id, timeout);
     return report(config, operation);
 }
 
 // One page of operations; the command for the next one goes to stderr, so
 // that stdout stays the table (or the JSON, with its next_before).
 int list_operations(const AdminConfig& config, const OperationArgs& args) {
-    std::string query = "limit=" + std::to_string(args.limit);
-    if (!args.runner.empty()) query += "&runner=" + args.runner;
-    if (!args.status.empty()) query += "&status=" + args.status;
-    if (!args.before.empty()) query += "&before=" + args.before;
-    json answer = call_or_fail(config, "GET", "/v1/operations?" + query);
+    ApiTarget target = api_path({"operations"})
+                           .query("limit", std::to_string(args.limit))
+                           .query("runner", args.runner)
+                           .query("status", args.status)
+                           .query("before", args.before);
+    json answer = call_or_fail(config, "GET", target);
     int exit_code = print_list(config, answer, "operations",
                                {"id", "runner", "type", "status", "created_at_ms", "finished_at_ms"});
     if (config.output != Output::json && answer.contains("next_before") && answer["next_before"].is_string()) {
@@ -163,7 +163,7 @@ void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>
     CLI::App* get = ops->add_subcommand("get", "Show an operation with its result or error");
     get->add_option("id", args->id, "operation id (op_…)")->required();
     on(get, [args](const AdminConfig& config) {
-        return print_object(config, call_or_fail(config, "GET", "/v1/operations/" + args->id));
+        return print_object(config, call_or_fail(config, "GET", api_path({"operations", args->id})));
     });
 
     CLI::App* list = ops->add_subcommand("list", "List the org's operations, newest first, a page at a time");
@@ -177,7 +177,7 @@ void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>
     CLI::App* cancel = ops->add_subcommand("cancel", "Cancel a queued or running operation");
     cancel->add_option("id", args->id, "operation id (op_…)")->required();
     on(cancel, [args](const AdminConfig& config) {
-        json operation = call_or_fail(config, "POST", "/v1/operations/" + args->id + "/cancel");
+        json operation = call_or_fail(config, "POST", api_path({"operations", args->id, "cancel"}));
         if (config.output == Output::json) return print_object(config, operation);
         std::cout << "cancelled " << args->id << "\n";
         return 0;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "tether/admin/api_client.h"
+#include "tether/core/duration.h"
 #include "tether/core/error.h"
 
 namespace tether::admin {
@@ -12,6 +13,14 @@ using nlohmann::json;
 
 bool is_final_status(const std::string& status) {
     return status == "succeeded" || status == "failed" || status == "cancelled" || status == "timed_out";
+}
+
+std::chrono::milliseconds operation_timeout(const std::string& flag_value) {
+    auto timeout = parse_duration(flag_value);
+    if (!timeout || timeout->count() <= 0) {
+        fail(ExitCode::usage, "--timeout takes a duration greater than zero, such as 30s or 5m");
+    }
+    return *timeout;
 }
 
 ExitCode exit_code_of(const json& operation) {
@@ -33,7 +42,7 @@ json wait_for_operation(const AdminConfig& config, const std::string& id, std::c
     auto give_up = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(5);
     auto interval = std::chrono::milliseconds(10);
     for (;;) {
-        json operation = call_or_fail(config, "GET", "/v1/operations/" + id);
+        json operation = call_or_fail(config, "GET", api_path({"operations", id}));
         if (is_final_status(operation.value("status", ""))) return operation;
         if (std::chrono::steady_clock::now() > give_up) {
             fail(ExitCode::retry, "operation " + id + " has not ended after its timeout; see tether admin op get " + id);
@@ -44,7 +53,7 @@ json wait_for_operation(const AdminConfig& config, const std::string& id, std::c
 }
 
 json submit_and_wait(const AdminConfig& config, const json& body, std::chrono::milliseconds timeout) {
-    json operation = call_or_fail(config, "POST", "/v1/operations", &body);
+    json operation = call_or_fail(config, "POST", api_path({"operations"}), &body);
     if (is_final_status(operation.value("status", ""))) return operation;
     return wait_for_operation(config, operation.value("id", ""), timeout);
 }

@@ -1,13 +1,19 @@
 // tether admin runner …
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "tether/admin/account_commands.h"
 #include "tether/admin/api_client.h"
 #include "tether/admin/output.h"
+#include "tether/auth/api_key.h"
 #include "tether/core/error.h"
 #include "tether/crypto/base64.h"
 #include "tether/crypto/secret_file.h"
+#include "tether/pki/certificate.h"
 
 namespace tether::admin {
 namespace {
@@ -51,34 +57,71 @@ std::filesystem::path output_path(const RunnerArgs& args) {
     return std::filesystem::path(args.output_dir) / (k8s ? "credentials-secret.yaml" : "credentials.json");
 }
 
-int write_credentials(const AdminConfig& config, const RunnerArgs& args, bool regenerate) {
-    // Refuse before the server mints anything (writing checks again, atomically).
-    if (!args.output_dir.empty() && !args.force && std::filesystem::exists(output_path(args))) {
+// Refuses, before the server mints anything, a destination that cannot
+// take the file: missing, not a directory, not writable, or holding the
+// file already without --force. Writing checks again, atomically.
+void check_destination(const RunnerArgs& args) {
+    const std::filesystem::path dir = args.output_dir;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        fail(ExitCode::cannot_create, "--output-dir " + dir.string() +
+                                          (std::filesystem::exists(dir, ec) ? " is not a directory" : " does not exist"));
+    }
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        fail(ExitCode::cannot_create, "cannot write into --output-dir " + dir.string() + ": " + std::strerror(errno));
+    }
+    if (!args.force && std::filesystem::exists(output_path(args), ec)) {
         fail(ExitCode::usage, output_path(args).string() + " already exists; pass --force to replace it");
     }
-    nlohmann::json body = {{"revoke_others", regenerate}};
-    nlohmann::json file = call_or_fail(config, "POST", "/v1/runners/" + args.name + "/credentials", &body);
-    std::string text = file.dump(2) + "\n";
-    for (const char* field : {"private_key", "api_key"}) {
-        if (file.contains(field) && file[field].is_string()) wipe(file[field].get_ref<std::string&>());
+}
+
+// The credentials just minted were not written: revoke them, so that no
+// live key exists that nobody holds, and say what happened either way.
+[[noreturn]] void revoke_unwritten(const AdminConfig& config, const RunnerArgs& args, const nlohmann::json& file,
+                                   const Error& write_error) {
+    std::string key_id;
+    if (auto key = auth::parse_api_key(file.value("api_key", "")); key) key_id = key.value().key_id;
+    auto certificate = pki::Certificate::from_pem(file.value("certificate", ""));
+    std::string what = "cannot write the credentials file: " + write_error.message;
+    if (key_id.empty() || !certificate) {
+        fail(ExitCode::cannot_create, what + "; the server's answer did not name them, so they could not be revoked: " +
+                                          "run `tether admin runner regenerate-credentials " + args.name + "`");
     }
+    nlohmann::json body = {{"key_id", key_id}, {"certificate_fingerprint", certificate.value().fingerprint_sha256()}};
+    auto revoked = call_api(config, "POST",
+                            api_path({"runners", args.name, "credentials", "revoke"}).query("org", config.org), &body);
+    if (!revoked) {
+        fail(ExitCode::cannot_create, what + "; revoking what the server minted (API key " + key_id +
+                                          ") failed too: " + revoked.error().message +
+                                          "; run `tether admin runner regenerate-credentials " + args.name + "`");
+    }
+    fail(ExitCode::cannot_create, what + "; the credentials minted for it (API key " + key_id + ") are revoked");
+}
+
+int write_credentials(const AdminConfig& config, const RunnerArgs& args, bool regenerate) {
+    if (!args.output_dir.empty()) check_destination(args);
+    nlohmann::json body = {{"revoke_others", regenerate}};
+    nlohmann::json file = call_or_fail(config, "POST", api_path({"runners", args.name, "credentials"}), &body);
+    auto wipe_field = [&file](const char* field) {
+        if (file.contains(field) && file[field].is_string()) wipe(file[field].get_ref<std::string&>());
+    };
+    std::string text = file.dump(2) + "\n";
+    // The API key stays until the file is written: it names what to revoke if it is not.
+    wipe_field("private_key");
     bool k8s = args.output_format == "k8s-secret";
     std::string output = k8s ? kubernetes_secret(args.name, text) : text;
     wipe(text);
     if (args.output_dir.empty()) {
         std::cout << output;
         wipe(output);
+        wipe_field("api_key");
         return 0;
     }
     std::filesystem::path path = output_path(args);
     auto written = crypto::write_private_file(path, output, args.force);
     wipe(output);
-    if (!written) {
-        if (written.error().kind == ErrorKind::already_exists) {
-            fail(ExitCode::usage, path.string() + " already exists; pass --force to replace it");
-        }
-        fail(ExitCode::unavailable, written.error().message);
-    }
+    if (!written) revoke_unwritten(config, args, file, written.error());
+    wipe_field("api_key");
     std::cerr << (regenerate ? "Regenerated" : "Generated") << " credentials for runner " << args.name << ": "
               << path.string() << " (mode 0600)" << (regenerate ? "; every earlier credential is revoked" : "") << "\n";
     return 0;
@@ -96,7 +139,7 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
     create->add_option("name", args->name, "its name ([a-z0-9-])")->required();
     on(create, [args](const AdminConfig& config) {
         nlohmann::json body = {{"name", args->name}};
-        nlohmann::json runner = call_or_fail(config, "POST", "/v1/runners", &body);
+        nlohmann::json runner = call_or_fail(config, "POST", api_path({"runners"}), &body);
         if (config.output == Output::json) {
             std::cout << runner.dump(2) << "\n";
         } else {
@@ -107,7 +150,7 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
 
     on(runners->add_subcommand("list", "List the org's runners with their connection state"),
        [](const AdminConfig& config) {
-           nlohmann::json answer = call_or_fail(config, "GET", "/v1/runners");
+           nlohmann::json answer = call_or_fail(config, "GET", api_path({"runners"}));
            if (config.output == Output::json) {
                std::cout << answer.dump(2) << "\n";
                return 0;
@@ -125,7 +168,7 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
     CLI::App* show = runners->add_subcommand("show", "Show a runner, its certificates and keys");
     show->add_option("name", args->name, "the runner")->required();
     on(show, [args](const AdminConfig& config) {
-        nlohmann::json runner = call_or_fail(config, "GET", "/v1/runners/" + args->name);
+        nlohmann::json runner = call_or_fail(config, "GET", api_path({"runners", args->name}));
         if (config.output == Output::json) {
             std::cout << runner.dump(2) << "\n";
             return 0;
@@ -151,7 +194,7 @@ void add_runner_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& c
     CLI::App* remove = runners->add_subcommand("delete", "Delete a runner; its certificates and keys are revoked");
     remove->add_option("name", args->name, "the runner")->required();
     on(remove, [args](const AdminConfig& config) {
-        call_or_fail(config, "DELETE", "/v1/runners/" + args->name);
+        call_or_fail(config, "DELETE", api_path({"runners", args->name}));
         std::cout << "deleted runner " << args->name << "\n";
         return 0;
     });

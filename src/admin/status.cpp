@@ -4,6 +4,7 @@
 #include "tether/admin/commands.h"
 #include "tether/admin/output.h"
 #include "tether/core/error.h"
+#include "tether/core/json.h"
 #include "tether/http/client.h"
 
 namespace tether::admin {
@@ -17,7 +18,8 @@ int show_status(const AdminConfig& config) {
     auto response = http::fetch(request);
     if (!response) fail(response.error());
 
-    nlohmann::json body = nlohmann::json::parse(response.value().body, nullptr, false);
+    auto answer = parse_json(response.value().body);
+    nlohmann::json body = answer ? std::move(answer).value() : nlohmann::json();
     bool answered = body.is_object() && body.contains("status") && body["status"].is_string();
     if (!answered) {
         fail(ExitCode::unavailable, config.server.to_string() + " did not answer like a tether server (HTTP " +

@@ -7,7 +7,7 @@
 namespace tether::admin {
 
 int whoami(const AdminConfig& config) {
-    auto me = call_api(config, "GET", "/v1/whoami");
+    auto me = call_api(config, "GET", api_path({"whoami"}));
     if (!me) fail(me.error());
     const nlohmann::json& body = me.value();
     if (config.output == Output::json) {

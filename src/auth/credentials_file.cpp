@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "tether/core/json.h"
+
 namespace tether::auth {
 namespace {
 
@@ -64,16 +66,13 @@ std::string to_json(const CredentialsFile& file) {
 }
 
 Result<CredentialsFile> parse_credentials_file(std::string_view text) {
-    nlohmann::json json;
-    try {
-        json = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        // Only the line: the exception's text quotes the input, which may be a key.
-        std::size_t before = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
-        auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(before), '\n');
-        return invalid("not valid JSON (line " + std::to_string(line) +
+    // parse_json's messages never quote the input, which holds a key.
+    auto parsed = parse_json(text);
+    if (!parsed) {
+        return invalid("not valid JSON (" + parsed.error().message +
                        "); expected the file written by `tether admin runner generate-credentials`");
     }
+    nlohmann::json json = std::move(parsed).value();
     if (!json.is_object()) {
         return invalid("expected a JSON object, as written by `tether admin runner generate-credentials`");
     }

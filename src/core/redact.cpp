@@ -47,6 +47,20 @@ std::string redact(std::string_view secret) {
     return std::string(mask);
 }
 
+bool looks_like_secret(std::string_view word) {
+    if (scrub_secrets(word) != word) return true;
+    // Paths ("/var/lib/tether2024/…", "./data") are named in errors on purpose.
+    if (word.size() < 20 || word.front() == '/' || word.front() == '.' || word.front() == '~') return false;
+    bool letter = false;
+    bool digit = false;
+    for (char c : word) {
+        if (!is_token_char(c)) return false;
+        letter = letter || std::isalpha(static_cast<unsigned char>(c)) != 0;
+        digit = digit || std::isdigit(static_cast<unsigned char>(c)) != 0;
+    }
+    return letter && digit;
+}
+
 std::string scrub_secrets(std::string_view text) {
     constexpr std::string_view bearer = "bearer ";
     constexpr std::string_view pem_begin = "-----BEGIN ";

@@ -121,9 +121,14 @@ std::optional<std::string> check_value(const Spec& spec, std::string_view text) 
         case Kind::integer:
             if (!parse_integer(text)) return "expected a whole number";
             return std::nullopt;
-        case Kind::duration:
-            if (!parse_duration(text)) return "expected a duration such as 30s, 5m or 1h30m";
+        case Kind::duration: {
+            // Every duration setting is a timeout, a wait or a lifetime: zero
+            // would mean "fail at once" or "issue nothing", never a choice.
+            auto parsed = parse_duration(text);
+            if (!parsed) return "expected a duration such as 30s, 5m or 1h30m";
+            if (parsed->count() <= 0) return "expected a duration greater than zero, such as 30s";
             return std::nullopt;
+        }
         case Kind::address: {
             auto parsed = parse_host_port(text);
             if (!parsed) return parsed.error().message;

@@ -6,6 +6,7 @@
 
 #define TOML_HEADER_ONLY 1
 #define TOML_ENABLE_FORMATTERS 0
+#define TOML_MAX_NESTED_VALUES 64  // as max_nesting below
 // toml++ 3.3.0 (Debian 12) states parser preconditions with
 // TOML_ASSERT_ASSUME, and some malformed inputs break them (a table header
 // such as "[}", found by tests/fuzz/settings_toml_fuzz; fixed upstream in
@@ -54,13 +55,26 @@ std::string suggestion(const std::vector<Spec>& specs, std::string_view key) {
     return best == nullptr ? "" : " (did you mean '" + best->key + "'?)";
 }
 
-// The line of the first byte >= 0x80 outside strings and comments, if any.
-// TOML allows non-ASCII only inside those, and toml++ 3.3.0 reaches
-// __builtin_unreachable() (undefined behaviour, found by the fuzz target)
-// when it meets some non-ASCII code points where whitespace may stand, so
-// such input is refused before toml++ sees it.
-std::optional<std::size_t> non_ascii_outside_strings(std::string_view text) {
+// Arrays and inline tables inside one another; toml++ counts them.
+constexpr std::size_t max_nesting = 64;
+
+struct Refusal {
+    std::size_t line;
+    std::string problem;
+};
+
+// What toml++ must not see, found outside strings and comments:
+// - a byte >= 0x80. TOML allows non-ASCII only inside those, and toml++
+//   3.3.0 reaches __builtin_unreachable() (undefined behaviour, found by
+//   the fuzz target) when it meets some non-ASCII code points where
+//   whitespace may stand;
+// - more than max_nesting dots on one line. Keys (and so table headers
+//   and dotted keys) never span lines, so this bounds how deep tables
+//   nest, which toml++ does not: its tables free themselves recursively.
+//   No tether setting holds floats, the other place a dot appears.
+std::optional<Refusal> refused_outside_strings(std::string_view text) {
     std::size_t line = 1;
+    std::size_t dots = 0;
     std::size_t i = 0;
     auto at = [&](std::string_view token) { return text.compare(i, token.size(), token) == 0; };
     // Skips to just past `close`; basic strings honour backslash escapes and
@@ -80,7 +94,10 @@ std::optional<std::size_t> non_ascii_outside_strings(std::string_view text) {
         char c = text[i];
         if (c == '\n') {
             ++line;
+            dots = 0;
             ++i;
+        } else if (c == '.' && ++dots > max_nesting) {
+            return Refusal{line, "more than " + std::to_string(max_nesting) + " dots in one line's keys"};
         } else if (c == '#') {
             while (i < text.size() && text[i] != '\n') ++i;
         } else if (at("\"\"\"")) {
@@ -92,7 +109,7 @@ std::optional<std::size_t> non_ascii_outside_strings(std::string_view text) {
         } else if (c == '\'') {
             skip_string("'", false, false);
         } else if (static_cast<unsigned char>(c) >= 0x80) {
-            return line;
+            return Refusal{line, "non-ASCII character outside a string or comment"};
         } else {
             ++i;
         }
@@ -145,9 +162,8 @@ void Settings::load_file(const std::filesystem::path& path) {
 }
 
 void Settings::load_toml(std::string_view text, std::string_view source_name) {
-    if (auto line = non_ascii_outside_strings(text)) {
-        fail(ExitCode::config, std::string(source_name) + ":" + std::to_string(*line) +
-                                   ": non-ASCII character outside a string or comment");
+    if (auto refusal = refused_outside_strings(text)) {
+        fail(ExitCode::config, std::string(source_name) + ":" + std::to_string(refusal->line) + ": " + refusal->problem);
     }
     toml::table root;
     try {
@@ -157,13 +173,15 @@ void Settings::load_toml(std::string_view text, std::string_view source_name) {
     }
 
     // Walk nested tables, turning [api] listen = … into "api.listen".
-    std::function<void(const toml::table&, const std::string&)> visit = [&](const toml::table& table,
-                                                                            const std::string& prefix) {
+    std::function<void(const toml::table&, const std::string&, std::size_t)> visit =
+        [&](const toml::table& table, const std::string& prefix, std::size_t depth) {
         for (const auto& [name, node] : table) {
             std::string key = prefix + std::string(name.str());
             std::string where = position(source_name, node.source());
             if (const toml::table* child = node.as_table()) {
-                visit(*child, key + ".");
+                // No setting is nested this deep; stop before recursing further.
+                if (depth == max_nesting) fail(ExitCode::config, where + ": unknown setting '" + key.substr(0, 200) + "…'");
+                visit(*child, key + ".", depth + 1);
                 continue;
             }
             const Spec* match = nullptr;
@@ -186,7 +204,7 @@ void Settings::load_toml(std::string_view text, std::string_view source_name) {
             set(*match, value, Origin::file, where);
         }
     };
-    visit(root, "");
+    visit(root, "", 1);
 }
 
 }  // namespace tether::config

@@ -24,6 +24,34 @@ int hex_digit(char c) {
     return -1;
 }
 
+bool is_unreserved(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~';
+}
+
+std::string percent_encode(std::string_view text, bool keep_slash) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+        if (is_unreserved(c) || (keep_slash && c == '/')) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        }
+    }
+    return out;
+}
+
+bool has_control_character(std::string_view text, bool allow_tab) {
+    for (unsigned char c : text) {
+        if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7F) return true;
+    }
+    return false;
+}
+
 bool append_percent_decoded(std::string& out, std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] != '%') {

@@ -2,6 +2,8 @@
 
 // One HTTP/1.1 request and its answer on a connected stream, plain or TLS:
 // shared by the one-shot fetch and the connection pool. Private to src/http.
+#include <optional>
+#include <string>
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
@@ -28,6 +30,25 @@ struct Exchanged {
     bool closed_before_answer = false;
 };
 
+// Why `request` cannot go on the wire, if it cannot: a CR or LF in the
+// target or a header would end the line early and let what follows read
+// as a second request (with this one's credentials). Names the header,
+// never its value.
+inline std::optional<std::string> unsendable(const Request& request) {
+    if (request.url.target.empty() || request.url.target.front() != '/' ||
+        request.url.target.find(' ') != std::string::npos || text::has_control_character(request.url.target)) {
+        return "the request target must start with '/' and hold no spaces or control characters";
+    }
+    for (const auto& [name, value] : request.headers) {
+        if (name.empty() || name.find_first_of(" :") != std::string::npos || text::has_control_character(name) ||
+            text::has_control_character(value, /*allow_tab=*/true)) {
+            return "header '" + (text::has_control_character(name) ? std::string("?") : name) +
+                   "' holds a control character or an invalid name";
+        }
+    }
+    return std::nullopt;
+}
+
 template <typename Stream>
 boost::asio::awaitable<Exchanged> exchange(Stream& stream, const Request& request) {
     namespace beast = boost::beast;
@@ -37,6 +58,10 @@ boost::asio::awaitable<Exchanged> exchange(Stream& stream, const Request& reques
     auto as_string = [](beast::string_view text) { return std::string(text.data(), text.size()); };
 
     Exchanged out;
+    if (auto problem = unsendable(request)) {
+        out.response = Error{ErrorKind::invalid_argument, "refusing to send the request: " + *problem};
+        co_return out;
+    }
     std::string where = request.url.authority.to_string();
     bhttp::request<bhttp::string_body> message{bhttp::string_to_verb(request.method), request.url.target, 11};
     message.set(bhttp::field::host, where);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tether/core/text.h"
+#include "tether/core/json.h"
 #include "tether/crypto/base64.h"
 #include "tether/providers/aws/sigv4.h"
 
@@ -22,7 +24,7 @@ Result<std::string> encoded_query(const nlohmann::json& object, std::string_view
     for (const auto& [key, value] : object.items()) {
         if (!value.is_string()) return invalid(" " + key.substr(0, 64) + " must be a string");
         if (!out.empty()) out += '&';
-        out += providers::aws::uri_encode(key, false) + "=" + providers::aws::uri_encode(value.get<std::string>(), false);
+        out += text::percent_encode(key, false) + "=" + text::percent_encode(value.get<std::string>(), false);
     }
     return out;
 }
@@ -105,9 +107,10 @@ boost::asio::awaitable<Result<nlohmann::json>> send_authorized(providers::Call& 
     nlohmann::json result = {{"status", response.value().status}, {"headers", std::move(headers)}};
     std::string& body = response.value().body;
     if (json_body) {
-        nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
-        if (!parsed.is_discarded()) {
-            result["body"] = std::move(parsed);
+        // The body travels two levels down (message, result); nested deeper
+        // than that allows, or not JSON at all, it comes back as text.
+        if (auto parsed = parse_json(body, max_json_depth - 2)) {
+            result["body"] = std::move(parsed).value();
             co_return result;
         }
     }

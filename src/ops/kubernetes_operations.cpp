@@ -43,7 +43,7 @@ Result<providers::Call> build_call(const json& params, const providers::kubernet
     std::string target = path.value();
     // "{namespace}" stands for the namespace asked for, else the connection's.
     for (std::size_t at = target.find("{namespace}"); at != std::string::npos; at = target.find("{namespace}")) {
-        target.replace(at, 11, providers::aws::uri_encode(namespace_name.value(), false));
+        target.replace(at, 11, text::percent_encode(namespace_name.value(), false));
     }
     if (!is_request_path(target)) return invalid_kubernetes_call("path must start with '/' and be percent-encoded, without a query");
 

@@ -6,6 +6,7 @@
 
 #include "tether/core/duration.h"
 #include "tether/core/endpoint.h"
+#include "tether/core/json.h"
 #include "tether/pki/certificate.h"
 #include "tether/providers/kubernetes/kubeconfig.h"
 
@@ -112,7 +113,8 @@ struct ProviderRules {
 
 // {"access_key_id": "...", "secret_access_key": "...", "session_token": "..."}
 std::optional<std::string> aws_credentials(std::string_view text) {
-    json parsed = json::parse(text, nullptr, false);
+    auto answer = parse_json(text);
+    json parsed = answer ? std::move(answer).value() : json();
     std::optional<std::string> problem;
     if (!parsed.is_object()) {
         problem = "a JSON object with access_key_id and secret_access_key (and optionally session_token)";

@@ -17,6 +17,7 @@
 #include <set>
 
 #include "bind_acceptor.h"
+#include "tether/server/connection_gate.h"
 #include "tether/core/log.h"
 #include "tether/core/text.h"
 #include "tether/crypto/random.h"
@@ -36,11 +37,13 @@ struct Connection {
     beast::tcp_stream* stream;  // the TCP layer, plain or under TLS
     bool idle;
     std::string peer;
+    ConnectionGate::Ticket ticket;  // proven once a request carried a valid key
 };
 
 std::string to_string(beast::string_view text) { return std::string(text.data(), text.size()); }
 
-HttpRequest convert(const http::request<http::string_body>& in, std::string request_id, std::string peer) {
+// The request without its body, which convert() adds once it is read.
+HttpRequest convert_header(const http::request<http::string_body>& in, std::string request_id, std::string peer) {
     HttpRequest out;
     out.method = to_string(in.method_string());
     std::string target = to_string(in.target());
@@ -51,10 +54,19 @@ HttpRequest convert(const http::request<http::string_body>& in, std::string requ
         auto [it, inserted] = out.headers.emplace(text::ascii_lower(to_string(field.name_string())), to_string(field.value()));
         if (!inserted) it->second += ", " + to_string(field.value());
     }
-    out.body = in.body();
     out.request_id = std::move(request_id);
     out.peer = std::move(peer);
     return out;
+}
+
+// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; none has two.
+std::optional<HttpResponse> host_problem(const http::request<http::string_body>& in, const std::string& request_id) {
+    std::size_t hosts = in.count(http::field::host);
+    if (hosts > 1) return error_response(400, "invalid_argument", "the request has more than one Host header", request_id);
+    if (hosts == 0 && in.version() >= 11) {
+        return error_response(400, "invalid_argument", "an HTTP/1.1 request needs a Host header", request_id);
+    }
+    return std::nullopt;
 }
 
 http::response<http::string_body> render(const HttpResponse& in, unsigned version, const std::string& request_id) {
@@ -88,20 +100,28 @@ std::optional<HttpResponse> answer_for_read_error(const beast::error_code& ec, c
 }  // namespace
 
 struct ApiListener::State {
-    State(asio::io_context& io_, Router router_, ListenerLimits limits_, std::shared_ptr<asio::ssl::context> tls_)
-        : io(io_), router(std::move(router_)), limits(limits_), tls(std::move(tls_)) {}
+    State(asio::io_context& io_, Router router_, KeyCheck carries_valid_key_, ListenerLimits limits_,
+          std::shared_ptr<asio::ssl::context> tls_)
+        : io(io_),
+          router(std::move(router_)),
+          carries_valid_key(std::move(carries_valid_key_)),
+          limits(limits_),
+          tls(std::move(tls_)),
+          gate(api_log, {limits.max_connections, limits.max_connections_per_address}) {}
 
     asio::io_context& io;
     Router router;
+    KeyCheck carries_valid_key;
     ListenerLimits limits;
     std::shared_ptr<asio::ssl::context> tls;
+    ConnectionGate gate;
     std::optional<tcp::acceptor> acceptor;
     std::set<Connection*> connections;
     bool stopping = false;
 
     asio::awaitable<void> accept_loop(std::shared_ptr<State> self);
-    asio::awaitable<void> serve_plain(std::shared_ptr<State> self, tcp::socket socket);
-    asio::awaitable<void> serve_tls(std::shared_ptr<State> self, tcp::socket socket);
+    asio::awaitable<void> serve_plain(std::shared_ptr<State> self, tcp::socket socket, ConnectionGate::Ticket ticket);
+    asio::awaitable<void> serve_tls(std::shared_ptr<State> self, tcp::socket socket, ConnectionGate::Ticket ticket);
     template <typename Stream>
     asio::awaitable<void> exchange(Stream& stream, Connection& connection);
     template <typename Stream>
@@ -111,14 +131,14 @@ struct ApiListener::State {
 
 asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> self) {
     const std::function<void(tcp::socket)> take = [this, self](tcp::socket socket) {
-        if (connections.size() >= limits.max_connections) {
-            api_log.warn("connection refused: too many connections", {{"limit", limits.max_connections}});
-            beast::error_code ec;
+        beast::error_code ec;
+        auto ticket = gate.admit(socket.remote_endpoint(ec).address().to_string());
+        if (!ticket) {
             socket.close(ec);
         } else if (tls) {
-            asio::co_spawn(io, serve_tls(self, std::move(socket)), asio::detached);
+            asio::co_spawn(io, serve_tls(self, std::move(socket), std::move(*ticket)), asio::detached);
         } else {
-            asio::co_spawn(io, serve_plain(self, std::move(socket)), asio::detached);
+            asio::co_spawn(io, serve_plain(self, std::move(socket), std::move(*ticket)), asio::detached);
         }
     };
     co_await accept_connections(*acceptor, stopping, take);
@@ -146,14 +166,38 @@ asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& c
         parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         parser.body_limit(limits.max_body_bytes);
         connection.idle = true;
-        beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
+        bool proven = connection.ticket.is_proven();
+        beast::get_lowest_layer(stream).expires_after(proven ? limits.idle_timeout : limits.unauthenticated_timeout);
         co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
         connection.idle = false;
+        std::string request_id = crypto::random_hex(8);
+        auto started = std::chrono::steady_clock::now();
+        HttpRequest request;
+        std::optional<HttpResponse> refusal;
         if (!ec) {
-            beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+            refusal = host_problem(parser.get(), request_id);
+            request = convert_header(parser.get(), request_id, connection.peer);
+        }
+        // The key is checked on the headers, before the body is read: a peer
+        // without one gets its 401 after a few KiB, not after 16 MiB.
+        if (!ec && !refusal && carries_valid_key(request)) {
+            connection.ticket.proven();
+        } else if (!ec && !refusal) {
+            auto length = parser.content_length();
+            if (length && *length > limits.max_unauthenticated_body_bytes) {
+                refusal = error_response(401, "unauthenticated",
+                                         "missing or invalid API key (a request without one may carry at most " +
+                                             std::to_string(limits.max_unauthenticated_body_bytes) + " bytes)",
+                                         request_id);
+                refusal->headers.emplace_back("WWW-Authenticate", "Bearer");
+            }
+            parser.body_limit(limits.max_unauthenticated_body_bytes);
+        }
+        if (!ec && !refusal && !parser.is_done()) {
+            beast::get_lowest_layer(stream).expires_after(connection.ticket.is_proven() ? limits.request_timeout
+                                                                                        : limits.unauthenticated_timeout);
             co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
         }
-        std::string request_id = crypto::random_hex(8);
         if (ec) {
             if (auto response = answer_for_read_error(ec, request_id)) {
                 api_log.info("bad request",
@@ -163,11 +207,18 @@ asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& c
             co_return;
         }
 
-        auto started = std::chrono::steady_clock::now();
         const auto& message = parser.get();
-        HttpRequest request = convert(message, request_id, connection.peer);
-        HttpResponse response = router.dispatch(request);
-        keep_going = co_await answer(stream, response, message.version(), message.keep_alive(), request_id);
+        HttpResponse response;
+        if (refusal) {
+            // The body, if any, is unread: the connection cannot carry another request.
+            response = std::move(*refusal);
+            keep_going = false;
+            co_await answer(stream, response, message.version(), false, request_id);
+        } else {
+            request.body = message.body();
+            response = router.dispatch(request);
+            keep_going = co_await answer(stream, response, message.version(), message.keep_alive(), request_id);
+        }
 
         auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
         // Probes arrive every few seconds; keep them out of the info log.
@@ -184,11 +235,12 @@ asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& c
 
 // The coroutine frames hold the shared_ptr, keeping the state alive while
 // the connection lasts.
-asio::awaitable<void> ApiListener::State::serve_plain(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+asio::awaitable<void> ApiListener::State::serve_plain(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket,
+                                                      ConnectionGate::Ticket ticket) {
     beast::error_code ec;
     std::string peer = to_string(socket.remote_endpoint(ec));
     beast::tcp_stream stream(std::move(socket));
-    Connection connection{&stream, true, peer};
+    Connection connection{&stream, true, peer, std::move(ticket)};
     connections.insert(&connection);
     co_await exchange(stream, connection);
     connections.erase(&connection);
@@ -196,13 +248,14 @@ asio::awaitable<void> ApiListener::State::serve_plain(std::shared_ptr<State> /*k
     stream.close();
 }
 
-asio::awaitable<void> ApiListener::State::serve_tls(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+asio::awaitable<void> ApiListener::State::serve_tls(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket,
+                                                    ConnectionGate::Ticket ticket) {
     beast::error_code ec;
     std::string peer = to_string(socket.remote_endpoint(ec));
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
-    Connection connection{&beast::get_lowest_layer(stream), false, peer};
+    Connection connection{&beast::get_lowest_layer(stream), false, peer, std::move(ticket)};
     connections.insert(&connection);
-    beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+    beast::get_lowest_layer(stream).expires_after(limits.unauthenticated_timeout);
     co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
     if (ec) {
         // Scanners and wrong CAs land here; the reason helps the operator.
@@ -216,9 +269,9 @@ asio::awaitable<void> ApiListener::State::serve_tls(std::shared_ptr<State> /*kee
     beast::get_lowest_layer(stream).close();
 }
 
-ApiListener::ApiListener(asio::io_context& io, Router router, ListenerLimits limits,
+ApiListener::ApiListener(asio::io_context& io, Router router, KeyCheck carries_valid_key, ListenerLimits limits,
                          std::shared_ptr<asio::ssl::context> tls)
-    : state_(std::make_shared<State>(io, std::move(router), limits, std::move(tls))) {}
+    : state_(std::make_shared<State>(io, std::move(router), std::move(carries_valid_key), limits, std::move(tls))) {}
 
 ApiListener::~ApiListener() { stop(); }
 

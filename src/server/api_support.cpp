@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "tether/core/log.h"
+#include "tether/core/text.h"
+#include "tether/core/json.h"
 #include "tether/pki/identity.h"
 #include "tether/store/audit_log.h"
 #include "tether/core/timestamp.h"
@@ -17,7 +19,10 @@ std::optional<std::string> query_value(const std::string& query, std::string_vie
         if (end == std::string::npos) end = query.size();
         std::string_view pair(query.data() + start, end - start);
         if (pair.substr(0, key.size()) == key && pair.size() > key.size() && pair[key.size()] == '=') {
-            return std::string(pair.substr(key.size() + 1));
+            std::string_view raw = pair.substr(key.size() + 1);
+            std::string decoded;
+            // A malformed escape stays as it came, and fails the caller's check of the value.
+            return text::append_percent_decoded(decoded, raw) ? decoded : std::string(raw);
         }
         start = end + 1;
     }
@@ -91,9 +96,12 @@ server::Handler guarded(const store::Database& database, auth::Role needed, Hand
 }
 
 Result<nlohmann::json> json_body(const HttpRequest& request, std::initializer_list<std::string_view> allowed) {
-    nlohmann::json body = nlohmann::json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-        return Error{ErrorKind::invalid_argument, "the request body must be a JSON object"};
+    auto parsed = parse_json(request.body.empty() ? "{}" : request.body);
+    if (!parsed) return Error{ErrorKind::invalid_argument, "the request body is not valid JSON: " + parsed.error().message};
+    nlohmann::json& body = parsed.value();
+    if (!body.is_object()) {
+        return Error{ErrorKind::invalid_argument,
+                     std::string("the request body must be a JSON object, not ") + body.type_name()};
     }
     for (const auto& [key, value] : body.items()) {
         bool known = false;

@@ -16,21 +16,21 @@ void add_audit_routes(Router& router, const store::Database& database) {
                    if (!rows) return rows.error();
                    nlohmann::json list = nlohmann::json::array();
                    for (const auto& row : rows.value()) {
-                       list.push_back({{"id", row.id},
+                       list.push_back({{"id", row.seq},
                                        {"at", row.at},
                                        {"request_id", row.record.request_id},
                                        {"actor", row.record.actor},
                                        {"action", row.record.action},
                                        {"target", row.record.target},
-                                       {"detail", nlohmann::json::parse(row.record.detail, nullptr, false)},
+                                       {"detail", nlohmann::json::parse(row.record.detail, nullptr, false)},  // written by this server
                                        {"hash", row.hash}});
                    }
                    return api::json_response(200, {{"entries", list}});
                }));
 
     router.add("GET", "/v1/audit/verify",
-               api::guarded(database, auth::Role::admin, [&database](const api::Call&) -> Result<HttpResponse> {
-                   auto check = store::verify_audit_chain(database);
+               api::guarded(database, auth::Role::admin, [&database](const api::Call& call) -> Result<HttpResponse> {
+                   auto check = store::verify_audit_chain(database, call.org.name);
                    if (!check) return check.error();
                    nlohmann::json answer = {{"intact", !check.value().broken_at.has_value()},
                                             {"rows_checked", check.value().rows_checked}};

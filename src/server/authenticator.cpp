@@ -1,5 +1,7 @@
 #include "tether/server/authenticator.h"
 
+#include <variant>
+
 #include "tether/auth/api_key.h"
 #include "tether/core/log.h"
 #include "loggers.h"
@@ -7,38 +9,60 @@
 namespace tether::server {
 namespace {
 
-Error refuse(const HttpRequest& request, std::string_view reason, std::string_view key_id = "") {
-    auth_log.warn("request refused",
-                {{"reason", reason}, {"key_id", key_id}, {"peer", request.peer}, {"request_id", request.request_id}});
-    return {ErrorKind::unauthenticated, "missing or invalid API key"};
+struct Identified {
+    Principal principal;
+    std::int64_t key_row = 0;
+};
+
+struct Refusal {
+    std::string reason;  // for the server log; never the key
+    std::string key_id;
+};
+
+// The principal behind the request's key, or why there is none.
+std::variant<Identified, Refusal> identify(const store::Database& database, const HttpRequest& request,
+                                           std::int64_t now) {
+    auto header = request.headers.find("authorization");
+    if (header == request.headers.end()) return Refusal{"no Authorization header", ""};
+    constexpr std::string_view scheme = "Bearer ";
+    if (header->second.compare(0, scheme.size(), scheme) != 0) return Refusal{"not a Bearer token", ""};
+    auto presented = auth::parse_api_key(std::string_view(header->second).substr(scheme.size()));
+    if (!presented) return Refusal{"malformed API key", ""};
+    const std::string& key_id = presented.value().key_id;
+
+    auto key = store::find_api_key(database, key_id);
+    if (!key) return Refusal{key.error().kind == ErrorKind::not_found ? "unknown key id" : key.error().message, key_id};
+    if (!auth::key_secret_matches(presented.value().secret.reveal(), key.value().secret_sha256)) {
+        return Refusal{"wrong secret for this key id", key_id};
+    }
+    if (key.value().revoked_at) return Refusal{"key revoked", key_id};
+    if (key.value().expires_at && *key.value().expires_at <= now) return Refusal{"key expired", key_id};
+
+    auto account = store::find_service_account_by_id(database, key.value().service_account_id);
+    if (!account) return Refusal{"service account deleted", key_id};
+    if (!account.value().active) return Refusal{"service account disabled", key_id};
+    return Identified{Principal{std::move(account).value(), key_id}, key.value().id};
 }
 
 }  // namespace
 
 Result<Principal> authenticate(const store::Database& database, const HttpRequest& request, std::int64_t now) {
-    auto header = request.headers.find("authorization");
-    if (header == request.headers.end()) return refuse(request, "no Authorization header");
-    constexpr std::string_view scheme = "Bearer ";
-    if (header->second.compare(0, scheme.size(), scheme) != 0) return refuse(request, "not a Bearer token");
-    auto presented = auth::parse_api_key(std::string_view(header->second).substr(scheme.size()));
-    if (!presented) return refuse(request, "malformed API key");
-    const std::string& key_id = presented.value().key_id;
-
-    auto key = store::find_api_key(database, key_id);
-    if (!key) return refuse(request, key.error().kind == ErrorKind::not_found ? "unknown key id" : key.error().message, key_id);
-    if (!auth::key_secret_matches(presented.value().secret.reveal(), key.value().secret_sha256)) {
-        return refuse(request, "wrong secret for this key id", key_id);
+    auto identified = identify(database, request, now);
+    if (auto* refusal = std::get_if<Refusal>(&identified)) {
+        auth_log.warn("request refused", {{"reason", refusal->reason},
+                                          {"key_id", refusal->key_id},
+                                          {"peer", request.peer},
+                                          {"request_id", request.request_id}});
+        return Error{ErrorKind::unauthenticated, "missing or invalid API key"};
     }
-    if (key.value().revoked_at) return refuse(request, "key revoked", key_id);
-    if (key.value().expires_at && *key.value().expires_at <= now) return refuse(request, "key expired", key_id);
-
-    auto account = store::find_service_account_by_id(database, key.value().service_account_id);
-    if (!account) return refuse(request, "service account deleted", key_id);
-    if (!account.value().active) return refuse(request, "service account disabled", key_id);
-
+    auto& found = std::get<Identified>(identified);
     // Best effort: a failed timestamp update must not refuse a valid key.
-    (void)store::touch_api_key(database, key.value().id, now);
-    return Principal{std::move(account).value(), key_id};
+    (void)store::touch_api_key(database, found.key_row, now);
+    return std::move(found.principal);
+}
+
+bool carries_valid_key(const store::Database& database, const HttpRequest& request, std::int64_t now) {
+    return std::holds_alternative<Identified>(identify(database, request, now));
 }
 
 }  // namespace tether::server

@@ -53,6 +53,9 @@ ServerConfig server_config(const config::Settings& settings) {
     if (settings.has("public_tunnel_address")) config.public_tunnel_address = settings.text("public_tunnel_address");
     config.runner_certificate_lifetime =
         std::chrono::duration_cast<std::chrono::seconds>(settings.duration("runner_certificate_lifetime"));
+    if (config.runner_certificate_lifetime < std::chrono::minutes(1)) {
+        fail(ExitCode::config, "runner_certificate_lifetime must be at least 1m: runners renew their credentials by hand");
+    }
     return config;
 }
 

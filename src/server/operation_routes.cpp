@@ -4,6 +4,7 @@
 
 #include "api_support.h"
 #include "tether/core/duration.h"
+#include "tether/core/json.h"
 #include "tether/ops/catalog.h"
 #include "tether/store/connections.h"
 #include "tether/store/operations.h"
@@ -38,8 +39,14 @@ json operation_json(const store::Operation& operation, bool with_payload) {
         out["error"] = {{"code", *operation.error_code}, {"message", operation.error_message.value_or("")}};
     }
     if (with_payload) {
-        out["params"] = json::parse(operation.params, nullptr, false);
-        if (operation.result) out["result"] = json::parse(*operation.result, nullptr, false);
+        // Checked when they arrived; parsed with the same limit again since a
+        // row written by an older server was not.
+        auto stored = [](const std::string& text) {
+            auto parsed = parse_json(text, max_json_depth);
+            return parsed ? std::move(parsed).value() : json("(not shown: " + parsed.error().message + ")");
+        };
+        out["params"] = stored(operation.params);
+        if (operation.result) out["result"] = stored(*operation.result);
     }
     return out;
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tether/core/text.h"
+
 namespace tether::server {
 namespace {
 
@@ -58,6 +60,16 @@ HttpResponse Router::dispatch(HttpRequest request) const {
         return error_response(404, "not_found", "no such route", request.request_id);
     }
     std::vector<std::string> path = split_path(request.path);
+    // Matched and handed over decoded: clients encode names and ids, and a
+    // "%2F" in one stays part of it rather than a separator.
+    for (std::string& segment : path) {
+        std::string decoded;
+        if (!text::append_percent_decoded(decoded, segment)) {
+            return error_response(400, "invalid_argument", "the path holds a '%' that is not followed by two hex digits",
+                                  request.request_id);
+        }
+        segment = std::move(decoded);
+    }
     std::string allow;
     for (const Route& route : routes_) {
         std::map<std::string, std::string> params;

@@ -191,6 +191,45 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                    if (!runner) return runner.error();
                    return issue_credentials(context, call, runner.value(), revoke_others);
                })));
+
+    // One set of credentials, named by its API key id and certificate
+    // fingerprint: what `generate-credentials` revokes when it cannot write
+    // the file it was minted for.
+    router.add("POST", "/v1/runners/{name}/credentials/revoke",
+               api::guarded(database, auth::Role::admin, api::revoking(context.tunnels, [&context](const Call& call) -> Result<HttpResponse> {
+                   auto body = api::json_body(call.request, {"key_id", "certificate_fingerprint"});
+                   if (!body) return body.error();
+                   auto key_id = api::string_field(body.value(), "key_id");
+                   if (!key_id) return key_id.error();
+                   auto fingerprint = api::string_field(body.value(), "certificate_fingerprint");
+                   if (!fingerprint) return fingerprint.error();
+                   auto runner = named_runner(context.database, call);
+                   if (!runner) return runner.error();
+                   const store::Database& database = context.database;
+                   auto key = store::find_api_key(database, key_id.value());
+                   auto certificate = store::find_certificate(database, fingerprint.value());
+                   // Another runner's (or org's) credentials read as absent.
+                   if (!key || key.value().service_account_id != runner.value().service_account_id) {
+                       return Error{ErrorKind::not_found, "runner " + runner.value().name + " has no API key " + key_id.value()};
+                   }
+                   if (!certificate || certificate.value().runner_id != runner.value().id) {
+                       return Error{ErrorKind::not_found, "runner " + runner.value().name + " has no such certificate"};
+                   }
+                   return in_transaction(database, [&]() -> Result<HttpResponse> {
+                       if (auto revoked = store::revoke_api_key(database, key_id.value(), call.now); !revoked) {
+                           return revoked.error();
+                       }
+                       if (auto revoked = store::revoke_certificate(database, certificate.value().id, call.now); !revoked) {
+                           return revoked.error();
+                       }
+                       auto audited = api::audit(database, call, "runner.credentials.revoke",
+                                                 "runner:" + call.org.name + "/" + runner.value().name,
+                                                 {{"certificate_serial", certificate.value().serial}, {"key_id", key_id.value()}});
+                       if (!audited) return audited.error();
+                       return api::json_response(200, {{"revoked", {{"key_id", key_id.value()},
+                                                                    {"certificate_serial", certificate.value().serial}}}});
+                   });
+               })));
 }
 
 }  // namespace tether::server

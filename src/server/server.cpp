@@ -1,5 +1,6 @@
 #include "tether/server/server.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 
 #include "tether/core/log.h"
+#include "tether/core/timestamp.h"
 #include "tether/crypto/envelope.h"
 #include "tether/crypto/secret_file.h"
 #include "tether/pki/authority.h"
@@ -18,6 +20,7 @@
 #include "tether/pki/tls.h"
 #include "tether/server/api_listener.h"
 #include "tether/server/api_routes.h"
+#include "tether/server/authenticator.h"
 #include "tether/server/data_dir.h"
 #include "tether/server/health.h"
 #include "tether/store/database.h"
@@ -96,9 +99,24 @@ std::string instance_name() {
     return name;
 }
 
+// Each runner holds a tunnel and each client a connection; the soft limit
+// systemd and shells start with (1,024) would refuse them long before the
+// listeners' own limits. The hard limit stays the operator's (LimitNOFILE=).
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        server_log.warn("cannot raise the open-file limit", {{"limit", static_cast<long long>(before)},
+                                                             {"error", std::strerror(errno)}});
+    }
+}
+
 }  // namespace
 
 int run(const ServerConfig& config) {
+    raise_open_file_limit();
     DataDir data{config.data_dir};
     check_data_dir(data);
     auto tls = server_tls(data);
@@ -148,7 +166,10 @@ int run(const ServerConfig& config) {
     ListenerLimits api_limits;
     // An operation's parameters may be as large as a tunnel message.
     api_limits.max_body_bytes = config.max_message_bytes + 64 * 1024;
-    ApiListener listener(io, std::move(router), api_limits, tls);
+    auto key_check = [&database](const HttpRequest& request) {
+        return carries_valid_key(database.value(), request, unix_now_seconds());
+    };
+    ApiListener listener(io, std::move(router), key_check, api_limits, tls);
 
     // Handlers go in before anything announces readiness: a SIGTERM that
     // follows "api listening" at once must find them (and is queued until

@@ -16,6 +16,7 @@
 #include <set>
 #include <tuple>
 
+#include "tether/core/json.h"
 #include "tether/core/log.h"
 #include "tether/crypto/random.h"
 #include "tether/store/statement.h"
@@ -321,9 +322,11 @@ bool TunnelHub::State::complete(Session& session, tunnel::Message& message) {
     if (session.oversized.erase(message.id) != 0) {
         // Already failed as too big; the rest of its answer is moot.
     } else if (message.streamed && !message.error) {
-        if (!nlohmann::json::accept(streamed)) {
+        // As deep as an inline result may be: one level inside its message.
+        if (auto checked = check_json(streamed, max_json_depth - 1); !checked) {
             answered(operation_id, store::OperationStatus::failed,
-                     failure(code::protocol_error, "the runner's streamed result is not valid JSON"));
+                     failure(code::protocol_error,
+                             "the runner's streamed result is not valid JSON: " + checked.error().message));
         } else {
             store::OperationOutcome outcome;
             outcome.result = std::move(streamed);
@@ -453,6 +456,9 @@ void TunnelHub::State::violation(Session& session, const std::string& reason) {
     session.channel->send(tunnel::close_message(code::protocol_error, reason));
     session.channel->close(tunnel::close_code::protocol_error, "protocol error");
     session.closing = true;
+    // What it was running fails with the reason, not as a plain disconnect.
+    session.end_code = code::protocol_error;
+    session.end_message = "the runner broke the tunnel protocol: " + reason.substr(0, 300);
 }
 
 void TunnelHub::State::end(Session& session) {

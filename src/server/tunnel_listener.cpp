@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "bind_acceptor.h"
+#include "tether/server/connection_gate.h"
 #include "tether/core/log.h"
 #include "tether/tunnel/protocol.h"
 #include "tether/tunnel/websocket_channel.h"
@@ -105,43 +106,44 @@ bool offers_subprotocol(const http::request<http::empty_body>& request) {
 
 struct TunnelListener::State {
     State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_, TunnelHub& hub_, TunnelListenerLimits limits_)
-        : io(io_), tls(std::move(tls_)), hub(hub_), limits(limits_) {}
+        : io(io_),
+          tls(std::move(tls_)),
+          hub(hub_),
+          limits(limits_),
+          gate(tunnel_log, {limits.max_connections, limits.max_connections_per_address}) {}
 
     asio::io_context& io;
     std::shared_ptr<asio::ssl::context> tls;
     TunnelHub& hub;
     TunnelListenerLimits limits;
+    ConnectionGate gate;  // connections not yet handed to the hub
     std::optional<tcp::acceptor> acceptor;
-    std::size_t handshaking = 0;  // connections not yet handed to the hub
     bool stopping = false;
 
     asio::awaitable<void> accept_loop(std::shared_ptr<State> self);
-    asio::awaitable<void> admit(std::shared_ptr<State> self, tcp::socket socket);
+    asio::awaitable<void> admit(std::shared_ptr<State> self, tcp::socket socket, ConnectionGate::Ticket ticket);
     asio::awaitable<std::optional<Admission>> upgrade(TlsStream& stream, websocket::request_type& request,
                                                       const Verdict& verdict, const std::string& peer);
 };
 
 asio::awaitable<void> TunnelListener::State::accept_loop(std::shared_ptr<State> self) {
     const std::function<void(tcp::socket)> take = [this, self](tcp::socket socket) {
-        if (handshaking >= limits.max_connections) {
-            tunnel_log.warn("tunnel refused: too many handshakes at once", {{"limit", limits.max_connections}});
-            beast::error_code ec;
+        beast::error_code ec;
+        auto ticket = gate.admit(socket.remote_endpoint(ec).address().to_string());
+        if (!ticket) {
             socket.close(ec);
             return;
         }
-        asio::co_spawn(io, admit(self, std::move(socket)), asio::detached);
+        asio::co_spawn(io, admit(self, std::move(socket), std::move(*ticket)), asio::detached);
     };
     co_await accept_connections(*acceptor, stopping, take);
 }
 
-asio::awaitable<void> TunnelListener::State::admit(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket) {
+// The ticket is held until the tunnel is handed to the hub (or refused).
+asio::awaitable<void> TunnelListener::State::admit(std::shared_ptr<State> /*keep_alive*/, tcp::socket socket,
+                                                   ConnectionGate::Ticket /*ticket*/) {
     beast::error_code ec;
     std::string peer = to_string(socket.remote_endpoint(ec));
-    ++handshaking;
-    struct Release {
-        std::size_t& count;
-        ~Release() { --count; }
-    } release{handshaking};
 
     TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
     tunnel::prepare_tunnel_stream(stream);

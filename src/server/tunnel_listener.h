@@ -18,7 +18,10 @@ namespace tether::server {
 class TunnelHub;
 
 struct TunnelListenerLimits {
-    std::size_t max_connections = 20'000;
+    std::size_t max_connections = 20'000;  // handshakes at once, before admission
+    // Handshakes at once from one IP address: a fleet behind one NAT
+    // reconnecting after a restart retries with backoff past this.
+    std::size_t max_connections_per_address = 128;
     std::chrono::milliseconds handshake_timeout{10'000};  // TCP accept to WebSocket upgrade
 };
 

@@ -157,6 +157,19 @@ CREATE TABLE connections (
 CREATE UNIQUE INDEX connections_live_name ON connections(org_id, name) WHERE deleted_at IS NULL;
 )sql";
 
+// One audit chain per org, numbered per org, so that what one org sees of
+// its log (numbers, counts, where it breaks) depends on its rows alone.
+// Existing rows keep the chain across orgs they were written in
+// (chain = 'global') and get their number in their org's log.
+constexpr std::string_view schema_v4 = R"sql(
+ALTER TABLE audit_log ADD COLUMN seq INTEGER;
+ALTER TABLE audit_log ADD COLUMN chain TEXT NOT NULL DEFAULT 'global' CHECK (chain IN ('global', 'org'));
+UPDATE audit_log SET seq = numbered.seq
+  FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY org ORDER BY id) AS seq FROM audit_log) AS numbered
+  WHERE audit_log.id = numbered.id;
+CREATE UNIQUE INDEX audit_log_org_seq ON audit_log(org, seq);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -164,6 +177,7 @@ const std::vector<Migration>& migrations() {
         {1, "identities: orgs, service accounts, API keys, runners, certificates, settings, audit log", schema_v1},
         {2, "operations and live tunnels", schema_v2},
         {3, "connections", schema_v3},
+        {4, "one audit chain per org", schema_v4},
     };
     return all;
 }

@@ -89,6 +89,11 @@ Result<std::vector<CertificateRecord>> list_certificates(const Database& databas
     return read_all<CertificateRecord>(query.value(), read_certificate);
 }
 
+Result<Done> revoke_certificate(const Database& database, std::int64_t id, std::int64_t now) {
+    return execute(database, "UPDATE certificates SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                   [&](Statement& s) { s.bind(1, now).bind(2, id); });
+}
+
 Result<Done> revoke_certificates_of(const Database& database, std::int64_t runner_id, std::int64_t now,
                                     std::optional<std::int64_t> keep) {
     return execute(database,

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/http/proxy_connect.h"
+#include "tether/core/json.h"
 #include "tether/pki/tls.h"
 #include "tether/tunnel/protocol.h"
 #include "tether/tunnel/websocket_channel.h"
@@ -81,7 +82,8 @@ Error tls_error(const beast::error_code& ec, SSL* ssl, const HostPort& endpoint)
 // The server declined the upgrade: its JSON body names the cause.
 Error declined(const websocket::response_type& response, const HostPort& endpoint) {
     std::string message = "HTTP " + std::to_string(response.result_int());
-    auto body = nlohmann::json::parse(response.body(), nullptr, false);
+    auto answer = parse_json(response.body());
+    nlohmann::json body = answer ? std::move(answer).value() : nlohmann::json();
     if (body.is_object() && body.contains("error") && body["error"].is_object()) {
         const auto& error = body["error"];
         if (error.contains("message") && error["message"].is_string()) message = error["message"].get<std::string>();

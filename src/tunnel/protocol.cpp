@@ -1,6 +1,7 @@
 #include "tether/tunnel/protocol.h"
 
 #include "tether/core/log.h"
+#include "tether/core/json.h"
 
 namespace tether::tunnel {
 namespace {
@@ -271,8 +272,9 @@ std::string_view error_code_for(ErrorKind kind) {
 }
 
 Result<Message> parse_message(std::string_view text) {
-    json object = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) return malformed("message is not valid JSON");
+    auto document = parse_json(text);
+    if (!document) return malformed("message is not valid JSON: " + document.error().message);
+    json& object = document.value();
     if (!object.is_object()) return malformed("message is not a JSON object");
     auto type = object.find("type");
     if (type == object.end() || !type->is_string()) return malformed("message lacks a string \"type\"");

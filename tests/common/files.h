@@ -13,6 +13,12 @@
 
 namespace tether::testing {
 
+// The bytes of a file; empty if it cannot be read (a log not yet written).
+inline std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 // A fresh scratch directory, removed with everything in it at the end.
 struct TempDir {
     std::filesystem::path path;

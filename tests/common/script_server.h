@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/files.h"
 #include "tether/core/endpoint.h"
 
 extern char** environ;
@@ -28,13 +29,6 @@ extern char** environ;
 namespace tether::testing {
 
 using namespace std::chrono_literals;
-
-inline std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class ScriptServer {
 public:
@@ -79,7 +73,7 @@ public:
 
     HostPort address() const { return {"127.0.0.1", port_}; }
     std::uint16_t port() const { return port_; }
-    std::string output() const { return read_file(output_); }
+    std::string output() const { return read_text(output_); }
 
     // Waits until the server has printed `line`.
     bool printed(const std::string& line) const {

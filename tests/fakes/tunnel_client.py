@@ -178,6 +178,15 @@ async def play(scenario, ws, report):
             await ws.send(json.dumps({"type": "response", "id": report["messages"][0]["id"],
                                       "error": {"code": "unavailable", "message": "the python client only looks"}}))
         await close_ourselves(ws, report)
+    elif scenario == "deep_result":
+        # A compromised runner answers its first request with a result
+        # nested 100,000 deep: the server must refuse it, not recurse on it.
+        if await receive_until_closed(ws, report, wanted=1):
+            return
+        first = report["messages"][0]
+        if first.get("type") == "request":
+            deep = "[" * 100_000 + "]" * 100_000
+            await send_then_watch(ws, report, '{"type":"response","id":%s,"result":%s}' % (json.dumps(first["id"]), deep))
     elif scenario == "reused_request_id":
         await ws.send(request("r1"))
         await ws.send(request("r1"))
@@ -242,7 +251,7 @@ def main():
     parser.add_argument("--credentials", required=True)
     parser.add_argument("--endpoint", help="HOST:PORT of the tunnel listener (default: the file's tunnel_endpoint)")
     parser.add_argument("--scenario", required=True,
-                        choices=["handshake", "binary_garbage", "oversize", "bad_json", "unknown_type",
+                        choices=["handshake", "deep_result", "binary_garbage", "oversize", "bad_json", "unknown_type",
                                  "reused_request_id", "no_hello", "wrong_key", "answer_first_request"])
     parser.add_argument("--server-name", help="the name to verify the server's certificate against")
     args = parser.parse_args()

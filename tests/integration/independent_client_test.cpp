@@ -261,3 +261,24 @@ TEST_CASE("a request naming a connection carries its settings and, for inline, t
     // Sent to the runner, and nowhere else.
     CHECK(server.process->err().find("py-secret-0123456789") == std::string::npos);
 }
+
+TEST_CASE("a compromised runner's result nested 100,000 deep fails that operation and closes its tunnel; the server stays up") {
+    RunningServer server;
+    auto credentials = make_credentials(server, "py-deep", server.dir / "py-deep");
+    // Queued first; the client, playing the runner, gets it on connect.
+    json submitted = server.call("POST", "/v1/operations", {{"runner", "py-deep"}, {"type", "system.echo"}}, 201);
+    json report = play(server, credentials, "deep_result");
+    INFO(report.dump());
+    REQUIRE(report["messages"].size() == 2);
+    const json& close = report["messages"][1];
+    CHECK(close["type"] == "close");
+    CHECK(close["code"] == "protocol_error");
+    CHECK(close["message"].get<std::string>().find("nested deeper than 64 levels") != std::string::npos);
+    CHECK(report["close"]["code"] == 1002);
+
+    json operation = wait_for_status(server, submitted["id"]);
+    CHECK(operation["status"] == "failed");
+    CHECK(operation["error"]["code"] == "protocol_error");
+    CHECK(operation["error"]["message"].get<std::string>().find("nested deeper than 64 levels") != std::string::npos);
+    check_still_serving(server, credentials);
+}

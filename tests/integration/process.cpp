@@ -20,13 +20,6 @@ extern char** environ;
 namespace tether::testing {
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 bool is_outside_influence(const std::string& name) {
     static const char* const names[] = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
                                         "no_proxy",    "ALL_PROXY",   "all_proxy",  "NOTIFY_SOCKET", "WATCHDOG_USEC",
@@ -82,7 +75,7 @@ Process::Process(const std::vector<std::string>& args, const Options& options) {
     std::filesystem::create_directory(dir_ / "home");
     std::filesystem::path cwd = options.cwd.empty() ? dir_.path : options.cwd;
 
-    std::vector<std::string> argv_text = {tether_binary()};
+    std::vector<std::string> argv_text = {options.program.empty() ? tether_binary() : options.program.string()};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& arg : argv_text) argv.push_back(arg.data());
@@ -112,8 +105,8 @@ Process::~Process() {
     }
 }
 
-std::string Process::out() const { return read_file(dir_ / "stdout"); }
-std::string Process::err() const { return read_file(dir_ / "stderr"); }
+std::string Process::out() const { return read_text(dir_ / "stdout"); }
+std::string Process::err() const { return read_text(dir_ / "stderr"); }
 
 std::optional<nlohmann::json> Process::wait_for_log(const std::string& message, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -34,6 +34,9 @@ struct Options {
     std::vector<std::pair<std::string, std::string>> env;
     std::filesystem::path cwd;  // default: a private directory
     std::filesystem::path stdin_path;  // what the child reads on stdin; default: /dev/null
+    // Another program to start instead (a peer a test plays against), by
+    // absolute path; `args` are then its arguments.
+    std::filesystem::path program;
 };
 
 struct Outcome {

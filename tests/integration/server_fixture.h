@@ -15,13 +15,6 @@
 
 namespace tether::testing {
 
-inline std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 struct RunningServer {
     TempDir dir;
     std::filesystem::path data = dir / "data";

@@ -12,6 +12,9 @@ namespace tether::admin {
 
 bool is_final_status(const std::string& status);
 
+// An operation's --timeout: a duration greater than zero, or a usage error.
+std::chrono::milliseconds operation_timeout(const std::string& flag_value);
+
 // POST /v1/operations with `body`; polls until the operation ends (or its
 // timeout and a margin pass: exit 75). Errors from the API end the command.
 nlohmann::json submit_and_wait(const AdminConfig& config, const nlohmann::json& body, std::chrono::milliseconds timeout);

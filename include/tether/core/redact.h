@@ -17,4 +17,12 @@ std::string redact(std::string_view secret);
 // of defence for secrets that reached a message without redact().
 std::string scrub_secrets(std::string_view text);
 
+// Whether one word (a command-line argument, say) may be a secret: shaped
+// like one for scrub_secrets, or 20 or more characters of a key alphabet
+// (letters, digits, + / = _ - .) mixing letters and digits and not
+// starting like a path (/ . ~), as AWS secret
+// keys, tokens and passwords are. Errors about arguments leave such words
+// out; a long name hidden by mistake costs less than a key on a screen.
+bool looks_like_secret(std::string_view word);
+
 }  // namespace tether

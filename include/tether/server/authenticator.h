@@ -24,4 +24,9 @@ struct Principal {
 // reason goes to the server log with the public key id, never the key.
 Result<Principal> authenticate(const store::Database& database, const HttpRequest& request, std::int64_t now);
 
+// The same checks, neither logged nor recorded: whether the request's
+// headers carry a valid key. The listener asks this before it reads a body,
+// so that an anonymous peer can make it read no more than a few KiB.
+bool carries_valid_key(const store::Database& database, const HttpRequest& request, std::int64_t now);
+
 }  // namespace tether::server

@@ -39,7 +39,8 @@ HttpResponse json_response(unsigned status, const nlohmann::json& body);
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Routes by method and path pattern, where a segment "{name}" matches any
-// one non-empty segment and hands it to the handler in params["name"].
+// one non-empty segment and hands it to the handler, percent-decoded, in
+// params["name"].
 // 404 for a path no pattern matches; 405 (with Allow) for a matching path
 // with another method.
 class Router {

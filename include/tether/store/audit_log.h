@@ -8,10 +8,15 @@
 #include "tether/core/error.h"
 #include "tether/store/database.h"
 
-// The audit log: append-only and hash-chained. Each row's hash is SHA-256
-// over the previous row's hash and the row's own fields (id included), so
-// editing, deleting or reordering rows breaks the chain at that row, and
-// `verify_audit_chain` says where.
+// The audit log: append-only and hash-chained, one chain per org (org ""
+// holds server-wide actions). Each row's hash is SHA-256 over the previous
+// row's hash and the row's own fields (its number in the org's log
+// included), so editing, deleting or reordering rows breaks the chain at
+// that row, and `verify_audit_chain` says where. What one org sees (numbers,
+// counts, where its chain breaks) depends on its own rows alone.
+//
+// Rows written before schema 4 were one chain across all orgs, numbered by
+// the table's id; they keep that link, verified as it was written.
 namespace tether::store {
 
 struct AuditRecord {
@@ -24,15 +29,16 @@ struct AuditRecord {
 };
 
 struct AuditEntry {
-    std::int64_t id = 0;
+    std::int64_t seq = 0;  // its number in its org's log, from 1
     std::int64_t at = 0;  // Unix seconds
     AuditRecord record;
     std::string prev_hash;
     std::string hash;
 };
 
-// The hash a row must carry, given the previous row's hash.
-std::string audit_hash(const std::string& prev_hash, std::int64_t id, std::int64_t at, const AuditRecord& record);
+// The hash a row must carry, given the previous row's hash and its number
+// in its chain.
+std::string audit_hash(const std::string& prev_hash, std::int64_t number, std::int64_t at, const AuditRecord& record);
 
 // The prev_hash of the first row.
 const std::string& audit_genesis_hash();
@@ -41,16 +47,16 @@ const std::string& audit_genesis_hash();
 // so that the change and its audit row commit together or not at all.
 Result<AuditEntry> append_audit(const Database& database, const AuditRecord& record, std::int64_t at);
 
-// Rows with id > after_id, oldest first; only `org`'s when given.
-Result<std::vector<AuditEntry>> list_audit(const Database& database, const std::optional<std::string>& org,
-                                           std::int64_t after_id, int limit);
+// `org`'s rows with seq > after_seq, oldest first.
+Result<std::vector<AuditEntry>> list_audit(const Database& database, const std::string& org, std::int64_t after_seq,
+                                           int limit);
 
 struct ChainCheck {
-    std::int64_t rows_checked = 0;
-    std::optional<std::int64_t> broken_at;  // the first row whose hash or link is wrong
+    std::int64_t rows_checked = 0;          // the org's rows
+    std::optional<std::int64_t> broken_at;  // the seq of the org's first row whose hash or link is wrong
     std::string reason;
 };
 
-Result<ChainCheck> verify_audit_chain(const Database& database);
+Result<ChainCheck> verify_audit_chain(const Database& database, const std::string& org);
 
 }  // namespace tether::store

@@ -46,6 +46,8 @@ struct CertificateRecord {
 Result<CertificateRecord> insert_certificate(const Database& database, const CertificateRecord& record);
 Result<CertificateRecord> find_certificate(const Database& database, std::string_view fingerprint);
 Result<std::vector<CertificateRecord>> list_certificates(const Database& database, std::int64_t runner_id);
+// Revokes one certificate (a no-op if it already is).
+Result<Done> revoke_certificate(const Database& database, std::int64_t id, std::int64_t now);
 // Revokes every live certificate of the runner except `keep` (if any).
 Result<Done> revoke_certificates_of(const Database& database, std::int64_t runner_id, std::int64_t now,
                                     std::optional<std::int64_t> keep = std::nullopt);

@@ -1,5 +1,6 @@
 #include "json_answer.h"
 
+#include "tether/core/json.h"
 #include "tether/core/secret.h"
 #include "tether/core/timestamp.h"
 
@@ -17,10 +18,12 @@ void wipe_strings(nlohmann::json& value) {
 }  // namespace
 
 Result<JsonAnswer> JsonAnswer::parse(std::string_view text, std::string source) {
-    auto json = nlohmann::json::parse(text, nullptr, false);
-    if (json.is_discarded()) {
-        return Error{ErrorKind::invalid_argument, source + " answered with text that is not JSON"};
+    auto parsed = parse_json(text);
+    if (!parsed) {
+        return Error{ErrorKind::invalid_argument,
+                     source + " answered with text that is not JSON (" + parsed.error().message + ")"};
     }
+    nlohmann::json json = std::move(parsed).value();
     if (!json.is_object()) {
         wipe_strings(json);
         return Error{ErrorKind::invalid_argument, source + " answered with JSON that is not an object"};

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/core/duration.h"
+#include "tether/core/json.h"
 #include "tether/core/text.h"
 #include "tether/providers/aws/endpoints.h"
 #include "tether/providers/aws/request_signing.h"
@@ -81,7 +82,8 @@ Result<ServiceTarget> service_target(const ConnectionConfig& connection, std::st
 }
 
 Result<Credentials> parse_inline_credentials(const Secret& text) {
-    nlohmann::json parsed = nlohmann::json::parse(text.reveal(), nullptr, false);
+    auto answer = parse_json(text.reveal());
+    nlohmann::json parsed = answer ? std::move(answer).value() : nlohmann::json();
     auto text_of = [&](const char* key) -> std::optional<std::string> {
         if (!parsed.is_object() || !parsed.contains(key) || !parsed[key].is_string()) return std::nullopt;
         return parsed[key].get<std::string>();

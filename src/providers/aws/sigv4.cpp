@@ -17,16 +17,11 @@ constexpr std::int64_t longest_presign_seconds = 7 * 24 * 3600;
 
 Error unsignable(std::string message) { return {ErrorKind::invalid_argument, "cannot sign the request: " + std::move(message)}; }
 
-bool is_unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
-}
-
 // RFC 9110 token characters: what a header name may hold.
 bool is_token(std::string_view name) {
     if (name.empty()) return false;
     return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return is_unreserved(c) || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
+        return text::is_unreserved(c) || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
                c == '*' || c == '+' || c == '^' || c == '`' || c == '|';
     });
 }
@@ -80,7 +75,7 @@ std::string canonical_path(std::string_view path, const Rules& rules) {
     } else {
         result = std::string(path);
     }
-    return rules.encode_path ? uri_encode(result, true) : result;
+    return rules.encode_path ? text::percent_encode(result, true) : result;
 }
 
 Result<std::string> canonical_query(std::string_view query, std::vector<std::pair<std::string, std::string>> added) {
@@ -96,9 +91,9 @@ Result<std::string> canonical_query(std::string_view query, std::vector<std::pai
         if (!name) return name.error();
         auto value = percent_decode(equals == std::string_view::npos ? std::string_view() : piece.substr(equals + 1));
         if (!value) return value.error();
-        pairs.emplace_back(uri_encode(name.value(), false), uri_encode(value.value(), false));
+        pairs.emplace_back(text::percent_encode(name.value(), false), text::percent_encode(value.value(), false));
     }
-    for (auto& [name, value] : added) pairs.emplace_back(uri_encode(name, false), uri_encode(value, false));
+    for (auto& [name, value] : added) pairs.emplace_back(text::percent_encode(name, false), text::percent_encode(value, false));
     std::sort(pairs.begin(), pairs.end());
     std::string out;
     for (const auto& [name, value] : pairs) {
@@ -231,22 +226,6 @@ bool is_unsigned_header(std::string_view name) {
     return name == "expect" || name == "transfer-encoding" || name == "user-agent" || name == "x-amzn-trace-id";
 }
 
-std::string uri_encode(std::string_view text, bool keep_slash) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xF];
-        }
-    }
-    return out;
-}
-
 Result<SignedHeaders> sign_headers(const RequestToSign& request, const Credentials& credentials, const Scope& scope,
                                    const Rules& rules) {
     if (auto checked = check_scope(request, credentials, scope); !checked) return checked.error();
@@ -309,7 +288,7 @@ Result<PresignedQuery> presign_query(const RequestToSign& request, const Credent
     // an order any server accepts.
     out.query = std::move(query).value();
     if (!credentials.session_token.empty() && !rules.sign_session_token) {
-        out.query += "&X-Amz-Security-Token=" + uri_encode(credentials.session_token.reveal(), false);
+        out.query += "&X-Amz-Security-Token=" + text::percent_encode(credentials.session_token.reveal(), false);
     }
     out.query += "&X-Amz-Signature=" + out.signature.signature;
     return out;

@@ -52,7 +52,7 @@ void add_field(std::string& body, std::string_view name, std::string_view value)
     if (!body.empty()) body += '&';
     body += name;
     body += '=';
-    body += uri_encode(value, false);
+    body += text::percent_encode(value, false);
 }
 
 HttpCall form_post(const StsEndpoint& endpoint, std::string& body) {

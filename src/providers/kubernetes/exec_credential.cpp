@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/crypto/base64.h"
+#include "tether/core/json.h"
 #include "tether/core/timestamp.h"
 #include "tether/providers/connection.h"
 
@@ -87,9 +88,10 @@ Result<ExecCredential> parse_exec_credential(std::string_view output, const Exec
     auto invalid = [&exec](const std::string& what) {
         return Error{ErrorKind::invalid_argument, plugin_name(exec) + " answered without a valid credential: " + what};
     };
-    Wiped answer{json::parse(output, nullptr, false)};
+    auto parsed = parse_json(output);
+    if (!parsed) return invalid("its output is not JSON (" + parsed.error().message + ")");
+    Wiped answer{std::move(parsed).value()};
     const json& root = answer.value;
-    if (root.is_discarded()) return invalid("its output is not JSON");
     if (!root.is_object()) return invalid("its output is not a JSON object");
     auto kind = member(root, "kind", "", exec);
     auto api_version = member(root, "apiVersion", "", exec);

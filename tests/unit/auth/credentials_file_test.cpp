@@ -138,7 +138,8 @@ TEST_CASE("text that is not a JSON object is refused by line, without quoting it
     auto parsed = parse_credentials_file(cut);
     REQUIRE_FALSE(parsed);
     CHECK(parsed.error().kind == ErrorKind::invalid_argument);
-    CHECK(parsed.error().message.rfind("credentials file: not valid JSON (line 10)", 0) == 0);
+    CHECK_MESSAGE(parsed.error().message.rfind("credentials file: not valid JSON (line 10, byte ", 0) == 0,
+                  parsed.error().message);
     minted.check_no_secret(parsed.error().message);
 
     auto array = parse_credentials_file("[1, 2]");

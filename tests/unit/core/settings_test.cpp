@@ -118,6 +118,8 @@ TEST_CASE("each kind validates its values") {
     CHECK_FALSE(check(Kind::integer, "3x"));
     CHECK(check(Kind::duration, "1h30m"));
     CHECK_FALSE(check(Kind::duration, "30"));
+    CHECK_FALSE(check(Kind::duration, "0s"));
+    CHECK_FALSE(check(Kind::duration, "0ms"));
     CHECK(check(Kind::choice, "b"));
     CHECK_FALSE(check(Kind::choice, "c"));
     CHECK_FALSE(check(Kind::text, ""));
@@ -163,6 +165,26 @@ TEST_CASE("malformed table headers that break toml++ 3.3.0's preconditions are p
         CHECK_MESSAGE(code == ExitCode::config, text);
         CHECK(message.rfind("s.toml:1: ", 0) == 0);
     }
+}
+
+TEST_CASE("tables and arrays nested past 64 levels are config errors, not a deep recursion") {
+    Settings settings(specs());
+    std::string header = "[" + std::string(100'000, 'a');
+    for (std::size_t i = 1; i < header.size(); i += 2) header[i] = '.';
+    std::string dotted_key = "x" + std::string(130, '.') + " = 1\n";
+    for (std::size_t i = 2; i < dotted_key.size(); i += 2) dotted_key[i] = 'x';
+    for (const std::string& text : {header + "]\n", dotted_key}) {
+        auto [code, message] = failure([&] { settings.load_toml(text, "s.toml"); });
+        CHECK(code == ExitCode::config);
+        CHECK_MESSAGE(message == "s.toml:1: more than 64 dots in one line's keys", message);
+    }
+    auto [code, message] = failure([&] {
+        settings.load_toml("policy.operations = " + std::string(10'000, '[') + "\n", "s.toml");
+    });
+    CHECK(code == ExitCode::config);
+    CHECK_MESSAGE(message.find("exceeded maximum nested value depth of 64") != std::string::npos, message);
+    // Dots inside strings and comments are not keys.
+    settings.load_toml("data_dir = \"" + std::string(200, '.') + "\" # " + std::string(200, '.') + "\n", "s.toml");
 }
 
 TEST_CASE("non-ASCII is fine in strings and comments and refused elsewhere, naming the line") {

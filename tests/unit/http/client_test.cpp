@@ -1,4 +1,6 @@
 #include <doctest/doctest.h>
+
+#include <atomic>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "tether/http/client.h"
 #include "tether/pki/authority.h"
 #include "tether/pki/tls.h"
+#include "tether/core/text.h"
 #include "tether/server/api_listener.h"
 
 using namespace tether;
@@ -27,7 +30,7 @@ struct LiveListener {
     std::thread thread;
 
     explicit LiveListener(server::Router router, std::shared_ptr<boost::asio::ssl::context> tls = nullptr)
-        : listener(io, std::move(router), {}, std::move(tls)) {
+        : listener(io, std::move(router), [](const server::HttpRequest&) { return true; }, {}, std::move(tls)) {
         address = listener.listen({"127.0.0.1", 0}).value();
         thread = std::thread([this] { io.run(); });
     }
@@ -103,6 +106,49 @@ TEST_CASE("the listener answers oversized and malformed requests with 431, 413 a
     http::Request ok = get("http://" + live.address.to_string() + "/");
     ok.method = "POST";
     CHECK(http::fetch(ok).value().status == 200);
+}
+
+TEST_CASE("fetch refuses a target or header holding CR, LF or another control character, before sending a byte") {
+    std::atomic<int> served{0};
+    server::Router router;
+    router.add("GET", "/{name}", [&served](const server::HttpRequest&) {
+        ++served;
+        return server::HttpResponse{};
+    });
+    LiveListener live(std::move(router));
+    std::string base = "http://" + live.address.to_string();
+
+    http::Request smuggling = get(base + "/x");
+    smuggling.url.target = "/x HTTP/1.1\r\nHost: a\r\n\r\nGET /y";
+    auto refused = http::fetch(smuggling);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ErrorKind::invalid_argument);
+    CHECK(refused.error().message.find("control characters") != std::string::npos);
+
+    http::Request header = get(base + "/x");
+    header.headers = {{"Authorization", "Bearer secret-value\r\nX-Injected: 1"}};
+    auto refused_header = http::fetch(header);
+    REQUIRE_FALSE(refused_header);
+    CHECK(refused_header.error().message.find("header 'Authorization'") != std::string::npos);
+    CHECK(refused_header.error().message.find("secret-value") == std::string::npos);
+
+    http::Request tab = get(base + "/x");
+    tab.headers = {{"X-Tab", "a\tb"}};
+    CHECK(http::fetch(tab));
+    CHECK(served == 1);
+}
+
+TEST_CASE("path segments arrive percent-decoded; a broken escape is a 400") {
+    server::Router router;
+    router.add("GET", "/v1/runners/{name}", [](const server::HttpRequest& r) {
+        return server::HttpResponse{200, r.params.at("name")};
+    });
+    LiveListener live(std::move(router));
+    std::string base = "http://" + live.address.to_string();
+    auto decoded = http::fetch(get(base + "/v1/runners/" + text::percent_encode("a/b c\r\n")));
+    REQUIRE(decoded);
+    CHECK(decoded.value().body == "a/b c\r\n");
+    CHECK(http::fetch(get(base + "/v1/runners/%zz")).value().status == 400);
 }
 
 TEST_CASE("fetch reports a refused connection as unavailable") {

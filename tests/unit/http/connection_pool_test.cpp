@@ -72,7 +72,7 @@ Result<http::Response> send(boost::asio::io_context& io, http::ConnectionPool& p
     return std::move(*outcome);
 }
 
-http::Request get(const std::string& url) {
+http::Request request_for(const std::string& url) {
     http::Request request;
     request.url = parse_url(url).value();
     return request;
@@ -94,7 +94,7 @@ TEST_CASE("connection pool: one kept-alive connection serves a run of requests, 
     for (const auto& url : {base(tls_server) + "/a?x=1", base(plain_server, "http") + "/b"}) {
         std::set<int> connections;
         for (int i = 0; i < 3; ++i) {
-            http::Request request = get(url);
+            http::Request request = request_for(url);
             request.method = i == 1 ? "POST" : "GET";
             request.body = i == 1 ? "payload" : "";
             request.headers = {{"X-Test", std::to_string(i)}};
@@ -113,7 +113,7 @@ TEST_CASE("connection pool: one kept-alive connection serves a run of requests, 
     CHECK(pool->idle_connections() == 2);
 
     // localhost resolves, and the certificate carries the name.
-    auto by_name = send(io, *pool, get(base(tls_server, "https", "localhost") + "/"));
+    auto by_name = send(io, *pool, request_for(base(tls_server, "https", "localhost") + "/"));
     REQUIRE_MESSAGE(by_name, by_name.error().message);
 }
 
@@ -122,14 +122,14 @@ TEST_CASE("connection pool: a keep-alive the server dropped is replaced without 
     ScriptServer server(fake_server, {"--idle-timeout", "0.2"});
     boost::asio::io_context io;
     auto pool = make_pool(io, environment_of({}));
-    REQUIRE(send(io, *pool, get(base(server, "http") + "/one")));
+    REQUIRE(send(io, *pool, request_for(base(server, "http") + "/one")));
     std::this_thread::sleep_for(600ms);  // the server drops the idle connection, unannounced
-    auto again = send(io, *pool, get(base(server, "http") + "/two"));
+    auto again = send(io, *pool, request_for(base(server, "http") + "/two"));
     REQUIRE_MESSAGE(again, again.error().message);
     CHECK(json::parse(again.value().body)["path"] == "/two");
     CHECK(pool->connections_opened() == 2);
 
-    REQUIRE(send(io, *pool, get(base(server, "http") + "/close")));
+    REQUIRE(send(io, *pool, request_for(base(server, "http") + "/close")));
     CHECK(pool->idle_connections() == 0);
 }
 
@@ -143,7 +143,7 @@ TEST_CASE("connection pool: trust comes from SSL_CERT_FILE or the system store, 
     // never heard of the test CA): the handshake fails.
     for (const auto& env : {environment_of({{"SSL_CERT_FILE", other.ca_file}}), environment_of({})}) {
         auto pool = make_pool(io, env);
-        auto refused = send(io, *pool, get(base(server) + "/"));
+        auto refused = send(io, *pool, request_for(base(server) + "/"));
         REQUIRE_FALSE(refused);
         CHECK(refused.error().kind == ErrorKind::unavailable);
         CHECK(refused.error().message.starts_with("TLS handshake with 127.0.0.1:"));
@@ -151,7 +151,7 @@ TEST_CASE("connection pool: trust comes from SSL_CERT_FILE or the system store, 
     }
     // SSL_CERT_DIR alone is honoured too (an empty one trusts nothing).
     auto empty_dir = make_pool(io, environment_of({{"SSL_CERT_DIR", test.path.string()}}));
-    CHECK_FALSE(send(io, *empty_dir, get(base(server) + "/")));
+    CHECK_FALSE(send(io, *empty_dir, request_for(base(server) + "/")));
 
     auto missing = http::ConnectionPool::create(io.get_executor(), {}, environment_of({{"SSL_CERT_FILE", "/nonexistent/ca.pem"}}));
     REQUIRE_FALSE(missing);
@@ -165,16 +165,16 @@ TEST_CASE("connection pool: a peer's own TLS context carries its CA and a client
                                       "--client-ca", test.ca_file});
     boost::asio::io_context io;
     auto pool = make_pool(io, environment_of({{"SSL_CERT_FILE", test.ca_file}}));
-    auto anonymous = send(io, *pool, get(base(server) + "/"));
+    auto anonymous = send(io, *pool, request_for(base(server) + "/"));
     CHECK_FALSE(anonymous);  // the server wants a client certificate
 
     auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
     REQUIRE(pki::configure_public_client_tls(tls->native_handle(), test.ca.certificate.to_pem(), environment_of({}),
                                              &test.client_certificate, &test.client_key));
-    auto known = send(io, *pool, get(base(server) + "/"), tls);
+    auto known = send(io, *pool, request_for(base(server) + "/"), tls);
     REQUIRE_MESSAGE(known, known.error().message);
     CHECK(json::parse(known.value().body)["client_subject"]["commonName"] == "pool-client");
-    auto again = send(io, *pool, get(base(server) + "/"), tls);
+    auto again = send(io, *pool, request_for(base(server) + "/"), tls);
     REQUIRE(again);
     CHECK(json::parse(again.value().body)["connection"] == json::parse(known.value().body)["connection"]);
 
@@ -193,7 +193,7 @@ TEST_CASE("connection pool: HTTPS_PROXY carries https (still verified); NO_PROXY
     http::PoolOptions options;
     options.proxy = http::ProxyEnvironment::from(env);
     auto pool = make_pool(io, env, options);
-    auto through = send(io, *pool, get(base(server, "https", "localhost") + "/via"));
+    auto through = send(io, *pool, request_for(base(server, "https", "localhost") + "/via"));
     REQUIRE_MESSAGE(through, through.error().message);
     CHECK(proxy.output().find("CONNECT localhost:" + std::to_string(server.port())) != std::string::npos);
 }
@@ -202,7 +202,7 @@ TEST_CASE("connection pool: the answer's size limit and the timeout are errors t
     ScriptServer server(fake_server, {});
     boost::asio::io_context io;
     auto pool = make_pool(io, environment_of({}));
-    http::Request big = get(base(server, "http") + "/big/5000");
+    http::Request big = request_for(base(server, "http") + "/big/5000");
     big.max_response_bytes = 1000;
     auto refused = send(io, *pool, big);
     REQUIRE_FALSE(refused);
@@ -212,13 +212,13 @@ TEST_CASE("connection pool: the answer's size limit and the timeout are errors t
     big.max_response_bytes = 5000;
     CHECK(send(io, *pool, big).value().body.size() == 5000);
 
-    http::Request slow = get(base(server, "http") + "/slow/3000");
+    http::Request slow = request_for(base(server, "http") + "/slow/3000");
     slow.timeout = std::chrono::milliseconds(300);
     auto late = send(io, *pool, slow);
     REQUIRE_FALSE(late);
     CHECK(late.error().kind == ErrorKind::deadline_exceeded);
 
-    http::Request odd = get(base(server, "http") + "/");
+    http::Request odd = request_for(base(server, "http") + "/");
     odd.method = "FROB";
     CHECK(send(io, *pool, odd).error().kind == ErrorKind::invalid_argument);
 }

@@ -116,7 +116,11 @@ TEST_CASE("responses carry exactly one of result and error") {
 }
 
 TEST_CASE("malformed messages are refused with a reason that names the problem") {
-    CHECK(refusal("{\"type\":") == "message is not valid JSON");
+    CHECK(refusal("{\"type\":") ==
+          "message is not valid JSON: byte 8: unexpected end of input; expected '[', '{', or a literal");
+    CHECK(refusal(std::string(100, '[')) == "message is not valid JSON: byte 64: nested deeper than 64 levels");
+    CHECK(refusal(R"({"type":"cancel","id":"a","id":"b"})") ==
+          "message is not valid JSON: key \"id\" appears twice in one object");
     CHECK(refusal("[1,2]") == "message is not a JSON object");
     CHECK(refusal(R"({"id":"x"})").find("type") != std::string::npos);
     CHECK(refusal(R"({"type":"teleport"})").find("unknown message type \"teleport\"") != std::string::npos);

@@ -89,8 +89,4 @@ struct PresignedQuery {
 Result<PresignedQuery> presign_query(const RequestToSign& request, const Credentials& credentials, const Scope& scope,
                                      std::chrono::seconds expires, const Rules& rules = {});
 
-// RFC 3986 percent-encoding of everything but the unreserved characters
-// (and '/' when `keep_slash`), upper-case hex, as SigV4 wants it.
-std::string uri_encode(std::string_view text, bool keep_slash);
-
 }  // namespace tether::providers::aws

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "common/botocore.h"
+#include "tether/core/text.h"
 #include "tether/providers/aws/sigv4.h"
 
 namespace aws = tether::providers::aws;
@@ -85,7 +86,7 @@ SigningCase random_case(RequestGenerator& generate) {
         if (kind == 0) path += ".";
         else if (kind == 1) path += "..";
         else if (kind == 2) path += "";
-        else path += aws::uri_encode(generate.text(6), false);
+        else path += tether::text::percent_encode(generate.text(6), false);
     }
     if (path.empty() || generate.chance(20)) path += "/";
     c.request.path = path;
@@ -94,8 +95,8 @@ SigningCase random_case(RequestGenerator& generate) {
     std::string query;
     for (std::size_t i = 0, n = generate.below(5); i < n; ++i) {
         if (!query.empty()) query += "&";
-        query += aws::uri_encode(generate.text(4), false) + "=";
-        if (!generate.chance(15)) query += aws::uri_encode(generate.text(6), false);
+        query += tether::text::percent_encode(generate.text(4), false) + "=";
+        if (!generate.chance(15)) query += tether::text::percent_encode(generate.text(6), false);
     }
     c.request.query = query;
 

@@ -71,7 +71,7 @@ TEST_CASE("kubernetes exec: a token answer with an expiry, and a client certific
 
 TEST_CASE("kubernetes exec: every malformed answer is refused, naming the plugin, never a value") {
     const std::string head = R"({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", )";
-    CHECK(parse_error("SECRETVALUE") == "its output is not JSON");
+    CHECK(parse_error("SECRETVALUE") == "its output is not JSON (byte 0: invalid literal)");
     CHECK(parse_error(R"(["SECRETVALUE"])") == "its output is not a JSON object");
     CHECK(parse_error(R"({"apiVersion": "client.authentication.k8s.io/v1", "status": {"token": "SECRETVALUE"}})") ==
           "kind is not ExecCredential");
@@ -175,7 +175,7 @@ TEST_CASE("kubernetes exec: a failing plugin gives its stderr's first line; a mi
     auto garbage = plugin(dir.write("garbage", "#!/bin/sh\necho SECRETVALUE\n", 0755));
     auto bad = kube::run_exec_plugin(garbage, {}, settings());
     REQUIRE_FALSE(bad);
-    CHECK(bad.error().message.ends_with("answered without a valid credential: its output is not JSON"));
+    CHECK(bad.error().message.ends_with("answered without a valid credential: its output is not JSON (byte 0: invalid literal)"));
 }
 
 TEST_CASE("kubernetes exec cache: reused until shortly before expiry, or until invalidated") {

@@ -306,3 +306,16 @@ TEST_CASE("kubeconfig: users tether refuses: none, two ways, basic auth, auth-pr
     CHECK(exec("      command: x\n      apiVersion: client.authentication.k8s.io/v1beta1\n      env: [{name: \"\"}]\n") ==
           "user u (cfg:8): exec env names must be non-empty and hold no '='");
 }
+
+TEST_CASE("kubeconfig: nesting past yaml-cpp's depth guard is an error naming the file, not a stack overflow") {
+    for (std::size_t depth : {1'999u, 100'000u}) {
+        std::string flow = "clusters: " + std::string(depth, '[') + std::string(depth, ']') + "\n";
+        auto config = kube::parse_kubeconfig(flow, "cfg", fs::path("/base"));
+        REQUIRE_FALSE(config);
+        CHECK(config.error().kind == ErrorKind::invalid_argument);
+        CHECK_MESSAGE(config.error().message.find("cfg") != std::string::npos, config.error().message);
+    }
+    std::string block = "clusters:\n";
+    for (int i = 0; i < 5'000; ++i) block += std::string(static_cast<std::size_t>(i), ' ') + "- \n";
+    CHECK_FALSE(kube::parse_kubeconfig(block, "cfg", fs::path("/base")));
+}
