@@ -57,7 +57,14 @@ HttpResponse error_answer(const Error& error, const std::string& request_id) {
         case ErrorKind::already_exists: return error_response(409, "already_exists", error.message, request_id);
         case ErrorKind::failed_precondition:
             return error_response(409, "failed_precondition", error.message, request_id);
-        case ErrorKind::unavailable:
+        case ErrorKind::unavailable: {
+            // A full disk or a busy database passes: 503, so clients retry.
+            api_log.error("request failed", {{"error", error.message}, {"request_id", request_id}});
+            bool disk_full = error.message == store::disk_full_message;
+            return error_response(503, "unavailable",
+                                  disk_full ? error.message : "the server cannot do this now; try again (its log has the detail)",
+                                  request_id);
+        }
         case ErrorKind::deadline_exceeded:
         case ErrorKind::internal: break;
     }

@@ -125,6 +125,7 @@ int run(const ServerConfig& config) {
     auto before = store::schema_version(database.value());
     auto version = store::migrate(database.value());
     if (!version) fail(version.error());
+    if (auto writable = database.value().check_writable(); !writable) fail(writable.error());
     if (before && before.value() != version.value()) {
         server_log.info("database migrated", {{"from_version", before.value()}, {"to_version", version.value()}});
     }

@@ -51,10 +51,24 @@ struct Session {
     std::string end_message = "the runner disconnected while the operation ran";
     bool registered = false;
     bool closing = false;
+    mutable bool held_back = false;  // free_slots said 0 for the queue: dispatch again once it drains
 
-    std::size_t free_slots() const {
+    // Requests it accepts beyond those it runs: past this, a submission is busy.
+    std::size_t capacity() const {
         if (!registered || closing || in_flight.size() >= max_in_flight) return 0;
         return max_in_flight - in_flight.size();
+    }
+
+    // Requests to send it now. None to a runner that has not read what it
+    // was sent: past one message's worth queued, work waits (queued in the
+    // store) until the queue drains (on_drained), so a runner that stops
+    // reading costs the server that much memory, not max_in_flight messages.
+    std::size_t free_slots() const {
+        if (channel->queued_bytes() > max_message_bytes) {
+            held_back = true;
+            return 0;
+        }
+        return capacity();
     }
 };
 
@@ -692,6 +706,14 @@ void TunnelHub::attach(std::shared_ptr<tunnel::Channel> channel, Admission admis
     session->runner_label = admission.runner.org + "/" + admission.runner.name;
     session->admission = std::move(admission);
     state_->sessions[session->admission.runner.id].push_back(session);
+    // Weak: the channel is the session's, and the session the state's.
+    session->channel->on_drained([weak_state = std::weak_ptr<State>(state_), weak_session = std::weak_ptr<Session>(session)] {
+        auto state = weak_state.lock();
+        auto held = weak_session.lock();
+        if (!state || !held || state->stopped || !held->held_back) return;
+        held->held_back = false;
+        state->dispatch_soon(held->admission.runner.id);
+    });
     asio::co_spawn(state_->io,
                    [self = state_, session]() -> asio::awaitable<void> { co_await self->serve(session); },
                    asio::detached);
@@ -718,7 +740,7 @@ void TunnelHub::operation_submitted(const store::Operation& operation, bool wait
     if (pool != state.sessions.end()) {
         for (const auto& session : pool->second) {
             connected = connected || (session->registered && !session->closing);
-            free += session->free_slots();
+            free += session->capacity();
         }
     }
     if (!connected) {

@@ -60,6 +60,19 @@ Result<Database> Database::open(const std::filesystem::path& path) {
     return db;
 }
 
+Result<Done> Database::check_writable() const {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_.get(), "BEGIN IMMEDIATE; ROLLBACK;", nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc == SQLITE_OK) return Done{};
+    if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED) {
+        return Error{ErrorKind::unavailable, "database " + path_.string() +
+                                                 " is locked by another process (a second tether server on this data "
+                                                 "dir, or a tool holding it open): stop it and start again"};
+    }
+    return sqlite_error(db_.get(), "cannot write to database " + path_.string());
+}
+
 Result<Done> Database::ping() const {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_.get(), "SELECT count(*) FROM sqlite_schema", -1, &stmt, nullptr) != SQLITE_OK) {

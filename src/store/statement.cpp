@@ -10,12 +10,21 @@
 namespace tether::store {
 namespace {
 
+ErrorKind kind_of(int rc) {
+    switch (rc & 0xFF) {
+        case SQLITE_CONSTRAINT: return ErrorKind::already_exists;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_FULL: return ErrorKind::unavailable;
+        default: return ErrorKind::internal;
+    }
+}
+
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
-    ErrorKind kind = rc == SQLITE_CONSTRAINT || (rc & 0xFF) == SQLITE_CONSTRAINT ? ErrorKind::already_exists
-                     : (rc & 0xFF) == SQLITE_BUSY                               ? ErrorKind::unavailable
-                                                                                 : ErrorKind::internal;
+    // Said the same way wherever it happens: the API shows this one.
+    if ((rc & 0xFF) == SQLITE_FULL) return {ErrorKind::unavailable, std::string(disk_full_message)};
     std::string message = std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    return {kind, message};
+    return {kind_of(rc), message};
 }
 
 }  // namespace
@@ -134,7 +143,8 @@ Result<Done> execute(const Database& database, std::string_view sql) {
     if (rc == SQLITE_OK) return Done{};
     std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    return Error{ErrorKind::internal, "SQL failed: " + detail};
+    if ((rc & 0xFF) == SQLITE_FULL) return Error{ErrorKind::unavailable, std::string(disk_full_message)};
+    return Error{kind_of(rc), "SQL failed: " + detail};
 }
 
 namespace {

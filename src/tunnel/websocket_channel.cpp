@@ -65,6 +65,7 @@ public:
     }
 
     std::size_t queued_bytes() const override { return queued_bytes_; }
+    void on_drained(std::function<void()> callback) override { drained_ = std::move(callback); }
     const std::string& peer() const override { return peer_; }
 
 private:
@@ -105,6 +106,7 @@ private:
             if (frame.sensitive) wipe(frame.data);
             if (ec) fail_writes();
         }
+        if (!failed_ && !close_requested_ && drained_) drained_();
         if (close_requested_ && !close_sent_ && !failed_ && ws_.is_open()) {
             close_sent_ = true;
             co_await ws_.async_close(close_reason_, asio::redirect_error(use_awaitable, ec));
@@ -149,6 +151,7 @@ private:
     beast::flat_buffer buffer_;
     std::deque<Frame> queue_;
     std::size_t queued_bytes_ = 0;
+    std::function<void()> drained_;
     bool writing_ = false;
     bool failed_ = false;
     bool close_requested_ = false;

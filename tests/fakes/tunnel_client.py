@@ -6,6 +6,10 @@ and TLS stack it did not shape.
 
     tunnel_client.py --credentials FILE [--endpoint HOST:PORT] --scenario NAME
                      [--server-name NAME]
+    tunnel_client.py --credentials FILE --scenario storm --count N --seconds S
+
+(storm holds N tunnels for S seconds and prints a line per round instead;
+see storm() below.)
 
 Reads a runner credentials file (docs/credentials-file.md), dials
 wss://HOST:PORT/v1/tunnel with the runner certificate (TLS 1.3, trusting only
@@ -19,9 +23,12 @@ import argparse
 import asyncio
 import json
 import os
+import random
+import resource
 import ssl
 import sys
 import tempfile
+import time
 
 try:
     import websockets
@@ -246,13 +253,56 @@ async def run(scenario, host, port, server_name, context, api_key, report):
             await ws.close()
 
 
+async def storm(count, seconds, host, port, server_name, context, api_key):
+    """`count` tunnels at once, each dialling again with full-jitter backoff
+    (0.5 s doubling to 5 s, as a runner does) whenever it is refused or
+    closed. Prints {"round": N, "welcomed": count, "seconds": S} each time
+    every tunnel has been welcomed N times: round 2 is the fleet back after
+    a server restart."""
+    authority = f"[{host}]" if ":" in host else host
+    welcomes = [0] * count
+    started = time.monotonic()
+    rounds = [0]
+
+    async def tunnel(index):
+        delay = 0.5
+        while True:
+            try:
+                async with websockets.connect(
+                        f"wss://{authority}:{port}{UPGRADE_PATH}", ssl=context, server_hostname=server_name,
+                        subprotocols=[SUBPROTOCOL], extra_headers={"Authorization": f"Bearer {api_key}"},
+                        compression=None, ping_interval=None, open_timeout=30, close_timeout=2) as ws:
+                    await ws.send(json.dumps(HELLO))
+                    first = (await ws.recv()).split("\n")[0]
+                    if json.loads(first).get("type") == "welcome":
+                        welcomes[index] += 1
+                        delay = 0.5
+                        if min(welcomes) > rounds[0]:
+                            rounds[0] = min(welcomes)
+                            print(json.dumps({"round": rounds[0], "welcomed": count,
+                                              "seconds": round(time.monotonic() - started, 1)}), flush=True)
+                    async for _ in ws:  # held open; the library answers the server's pings
+                        pass
+            except (OSError, ValueError, asyncio.TimeoutError, websockets.WebSocketException):
+                pass
+            await asyncio.sleep(random.uniform(0, delay))
+            delay = min(delay * 2, 5)
+
+    tasks = [asyncio.create_task(tunnel(i)) for i in range(count)]
+    await asyncio.sleep(seconds)
+    for task in tasks:
+        task.cancel()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--credentials", required=True)
     parser.add_argument("--endpoint", help="HOST:PORT of the tunnel listener (default: the file's tunnel_endpoint)")
     parser.add_argument("--scenario", required=True,
                         choices=["handshake", "deep_result", "binary_garbage", "oversize", "bad_json", "unknown_type",
-                                 "reused_request_id", "no_hello", "wrong_key", "answer_first_request"])
+                                 "reused_request_id", "no_hello", "wrong_key", "answer_first_request", "storm"])
+    parser.add_argument("--count", type=int, default=1000, help="storm: how many tunnels")
+    parser.add_argument("--seconds", type=float, default=120, help="storm: how long to keep them")
     parser.add_argument("--server-name", help="the name to verify the server's certificate against")
     args = parser.parse_args()
     with open(args.credentials, encoding="utf-8") as file:
@@ -265,6 +315,11 @@ def main():
     api_key = credentials["api_key"]
     if args.scenario == "wrong_key":
         api_key = corrupted(api_key)
+    if args.scenario == "storm":
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        asyncio.run(storm(args.count, args.seconds, host, port, args.server_name or host, context, api_key))
+        return
 
     report = {"scenario": args.scenario, "websockets_version": websockets.__version__, "welcome": None,
               "subprotocol": None, "messages": [], "binary_messages": 0, "quiet": False, "close": None,

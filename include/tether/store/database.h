@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 #include <memory>
 
 #include "tether/core/error.h"
@@ -15,6 +16,11 @@ class StatementCache;
 // commit (writes that grant or revoke access must be durable before they
 // are acknowledged), foreign keys on. The file is created 0600 and SQLite's
 // -wal and -shm files inherit that mode.
+// What any write says when the disk under the database is full; safe to
+// show to API clients (no path, no SQL).
+inline constexpr std::string_view disk_full_message =
+    "no space left on the server's data disk; new work is refused until there is";
+
 class Database {
 public:
     static Result<Database> open(const std::filesystem::path& path);
@@ -25,6 +31,11 @@ public:
 
     // A round trip through SQLite, for the readiness check.
     Result<Done> ping() const;
+
+    // Takes the write lock and lets it go: a database another process holds
+    // fails here, at start, after the busy timeout (a brief hold, such as a
+    // backup's, is waited out) instead of on every write later.
+    Result<Done> check_writable() const;
 
     const std::filesystem::path& path() const { return path_; }
     sqlite3* handle() const { return db_.get(); }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "tether/core/error.h"
@@ -65,6 +66,9 @@ public:
 
     // Frames queued but not yet written, in bytes (for back-pressure).
     virtual std::size_t queued_bytes() const = 0;
+    // Called, on the channel's executor, each time the queue empties after
+    // writes: a peer that fell behind in reading has caught up.
+    virtual void on_drained(std::function<void()> callback) = 0;
     virtual const std::string& peer() const = 0;
 };
 

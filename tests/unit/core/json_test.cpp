@@ -66,6 +66,7 @@ TEST_CASE("json: truncated text, trailing garbage, invalid UTF-8 and emptiness e
     CHECK(json_refusal(R"({"a":1}})") == "byte 7: unexpected text after the JSON value");
     CHECK(json_refusal("[\"\xff\"]") == "byte 2: invalid string: ill-formed UTF-8 byte");
     CHECK(json_refusal("") == "empty: no JSON value");
+    CHECK(json_refusal("[1e500]") == "byte 5: number overflow");
     CHECK(json_refusal("  \n") == "empty: no JSON value");
     CHECK(json_refusal("{\n  \"a\": 1,\n  \"b\": }") == "line 3, byte 19: unexpected '}'; expected '[', '{', or a literal");
 }
