@@ -1,7 +1,5 @@
 #include "tether/ops/catalog.h"
 
-#include <algorithm>
-
 namespace tether::ops {
 
 Result<Done> Catalog::add(std::string name, Handler handler) {
@@ -21,12 +19,6 @@ std::vector<std::string> Catalog::names() const {
     std::vector<std::string> names;
     for (const auto& [name, handler] : handlers_) names.push_back(name);
     return names;
-}
-
-bool is_known_operation(std::string_view type) {
-    static constexpr std::string_view known[] = {"aws.call", "system.echo", "system.generate", "system.info",
-                                                 "system.sleep", "kubernetes.call"};
-    return std::find(std::begin(known), std::end(known), type) != std::end(known);
 }
 
 }  // namespace tether::ops

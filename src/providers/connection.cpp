@@ -243,7 +243,7 @@ Result<json> check_definition(const ConnectionDefinition& definition) {
             if (!named) return invalid("setting name '" + key.substr(0, 64) + "' must be a-z, 0-9 and '_', starting with a letter");
         } else {
             auto setting = std::find_if(provider->settings.begin(), provider->settings.end(),
-                                        [&](const Setting& s) { return s.key == key; });
+                                        [&name = key](const Setting& s) { return s.key == name; });
             if (setting == provider->settings.end()) {
                 std::vector<std::string_view> names;
                 for (const auto& s : provider->settings) names.push_back(s.key);

@@ -5,7 +5,7 @@
 #include "api_support.h"
 #include "tether/core/duration.h"
 #include "tether/core/json.h"
-#include "tether/ops/catalog.h"
+#include "tether/ops/known_operations.h"
 #include "tether/store/connections.h"
 #include "tether/store/operations.h"
 #include "tether/store/runners.h"

@@ -74,8 +74,4 @@ void register_aws_operations(Catalog& catalog);
 // kubernetes.call: one request to a cluster's API server.
 void register_kubernetes_operations(Catalog& catalog);
 
-// Every operation type this version of tether defines; the server refuses
-// to queue any other.
-bool is_known_operation(std::string_view type);
-
 }  // namespace tether::ops
