@@ -42,8 +42,9 @@ for target in "${targets[@]}"; do
   rc=$?
   set -e
   took=$(( $(date +%s) - start ))
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  # A crash on the first input prints no statistics: nothing found is not an error here.
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+  coverage=$( (grep -o 'cov: [0-9]*' "$log" || true) | tail -1 | cut -d' ' -f2)
   corpus=$(find "$scratch/$name" "$root/tests/fuzz/corpus/$name" -type f | wc -l)
   outcome="no crash, leak or sanitizer report"
   if [ $rc -ne 0 ]; then

@@ -3,6 +3,7 @@
 // Also as a binary chunk frame.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "tether/tunnel/protocol.h"
@@ -27,7 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     if (auto chunk = tunnel::parse_chunk_frame(text)) {
-        auto again = tunnel::parse_chunk_frame(tunnel::chunk_frame(chunk.value().id, chunk.value().last, chunk.value().payload));
+        // The payload is a view into its frame: keep the frame alive.
+        const std::string frame = tunnel::chunk_frame(chunk.value().id, chunk.value().last, chunk.value().payload);
+        auto again = tunnel::parse_chunk_frame(frame);
         if (!again || again.value().id != chunk.value().id || again.value().payload != chunk.value().payload) {
             __builtin_trap();
         }

@@ -123,6 +123,15 @@ TEST_CASE("an unauthenticated 16 MB body gets its 401 at once, without the serve
     CHECK(refused["elapsed_ms"].get<int>() < 2500);
     CHECK(body_of(refused)["error"]["message"].get<std::string>().find("at most 4096 bytes") != std::string::npos);
 
+    // With a key, a declared length past the API's limit is refused unread too.
+    json huge = send_raw(server,
+                         "POST /v1/service-accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " +
+                             server.admin_key() + "\r\nContent-Length: 400000000000\r\n\r\n",
+                         "3");
+    CHECK(huge["status"] == 413);
+    CHECK(huge["elapsed_ms"].get<int>() < 2500);
+    CHECK(server.get("/healthz").value().status == 200);
+
     // A valid key lifts the bound to the usual one (and the missing body then times nothing out: 3 s linger).
     json small = send_raw(server, post("/v1/service-accounts", "tth_nokey_nosecret", std::string(5000, ' ')));
     CHECK(small["status"] == 401);
