@@ -44,7 +44,7 @@ TEST_CASE("server SIGKILLed mid-operation: on restart it is failed 'interrupted'
     RunningServer server;
     auto runner = connected_runner(server, "survivor");
     json slow = submit_fault_op(server, "survivor", "system.sleep", {{"duration_ms", 60000}});
-    REQUIRE(eventually([&] { return wait_for_status(server, slow["id"], 0ms)["status"] == "running"; }, 10s));
+    REQUIRE(wait_until_sent(server, slow["id"], 10s)["status"] == "running");
 
     server.process->stop(SIGKILL);
     server.start();

@@ -130,7 +130,7 @@ TEST_CASE("typed refusals: runner policy, deadline, cancel, busy, oversize") {
     }
     SUBCASE("cancel ends a running operation and the runner stops it") {
         json slow = submit(server, "strict", "system.sleep", {{"duration_ms", 30000}});
-        std::this_thread::sleep_for(300ms);
+        REQUIRE(wait_until_sent(server, slow["id"])["status"] == "running");
         Outcome cancelled = server.admin({"op", "cancel", slow["id"]});
         CHECK_MESSAGE(cancelled.exit_code == 0, cancelled.err);
         CHECK(wait_for_status(server, slow["id"])["status"] == "cancelled");

@@ -4,6 +4,7 @@
 // free port of 127.0.0.1, as an operator would run it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -99,20 +100,39 @@ private:
     std::vector<std::string> extra_;
 };
 
-// Polls an operation until it is neither queued nor running (or `timeout`
+// Polls an operation until `settled` holds for its status (or `timeout`
 // passes); the last answer either way.
+template <typename Settled>
+nlohmann::json poll_operation(const RunningServer& server, const std::string& id, Settled settled,
+                              std::chrono::milliseconds timeout, const std::string& key = "") {
+    auto give_up = std::chrono::steady_clock::now() + timeout;
+    nlohmann::json operation;
+    // Backing off: each answer carries the params and result, and polling a
+    // 10 MiB one every 50 ms under the sanitizers starves the server doing it.
+    std::chrono::milliseconds pause{20};
+    do {
+        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200, key);
+        if (settled(operation.value("status", ""))) return operation;
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(400));
+    } while (std::chrono::steady_clock::now() < give_up);
+    return operation;
+}
+
+// Until the operation has ended.
 inline nlohmann::json wait_for_status(const RunningServer& server, const std::string& id,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(20),
                                       const std::string& key = "") {
-    auto give_up = std::chrono::steady_clock::now() + timeout;
-    nlohmann::json operation;
-    do {
-        operation = server.call("GET", "/v1/operations/" + id, nullptr, 200, key);
-        std::string status = operation.value("status", "");
-        if (status != "queued" && status != "running") return operation;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() < give_up);
-    return operation;
+    return poll_operation(
+        server, id, [](const std::string& status) { return status != "queued" && status != "running"; }, timeout, key);
+}
+
+// Until the server has sent the operation to its runner: a test that then
+// acts on the runner (a signal, a cancel) does not race the dispatch, which
+// takes longer than any fixed sleep on a loaded machine under the sanitizers.
+inline nlohmann::json wait_until_sent(const RunningServer& server, const std::string& id,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    return poll_operation(server, id, [](const std::string& status) { return status != "queued"; }, timeout);
 }
 
 }  // namespace tether::testing

@@ -58,7 +58,7 @@ TEST_CASE("a runner connects, runs system.info, and echoes its input byte for by
     json submitted = server.call("POST", "/v1/operations",
                                  {{"runner", "edge-1"}, {"type", "system.echo"}, {"params", params}, {"timeout", "60s"}},
                                  201);
-    json done = wait_for_status(server, submitted["id"]);
+    json done = wait_for_status(server, submitted["id"], 60s);
     CHECK(done["status"] == "succeeded");
     CHECK(done["result"] == params);
 
@@ -252,9 +252,11 @@ TEST_CASE("SIGTERM drains: work in flight finishes, systemd hears READY, WATCHDO
     REQUIRE(::bind(notify, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
     timeval wait{0, 200'000};
     ::setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-    auto received = [&](std::chrono::milliseconds timeout) {
+    // Every notification until `wanted` has arrived (or `timeout` passed).
+    auto received = [&](std::string_view wanted, std::chrono::milliseconds timeout) {
         std::string all;
-        for (auto until = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < until;) {
+        for (auto until = std::chrono::steady_clock::now() + timeout;
+             all.find(wanted) == std::string::npos && std::chrono::steady_clock::now() < until;) {
             char buffer[512];
             ssize_t n = ::recv(notify, buffer, sizeof buffer, 0);
             if (n > 0) all.append(buffer, static_cast<std::size_t>(n)).append("|");
@@ -266,15 +268,21 @@ TEST_CASE("SIGTERM drains: work in flight finishes, systemd hears READY, WATCHDO
     Options systemd{.env = {{"NOTIFY_SOCKET", socket_path}, {"WATCHDOG_USEC", "400000"}}};
     RunningRunner runner(server, credentials, "drain_timeout = \"20s\"\n", systemd);
     runner.wait_until_connected();
-    std::string early = received(1s);
+    std::string early = received("WATCHDOG=1", 5s);
     CHECK(early.find("READY=1") != std::string::npos);
     CHECK(early.find("WATCHDOG=1") != std::string::npos);
 
+    // Sent, then a moment for the runner to read it: the signal must find
+    // the operation in flight, not arriving after the drain began.
     json slow = server.call("POST", "/v1/operations",
-                            {{"runner", "drainer"}, {"type", "system.sleep"}, {"params", {{"duration_ms", 1500}}}}, 201);
+                            {{"runner", "drainer"}, {"type", "system.sleep"}, {"params", {{"duration_ms", 3000}}}}, 201);
+    REQUIRE(wait_until_sent(server, slow["id"])["status"] == "running");
     std::this_thread::sleep_for(300ms);
     ::kill(runner.process->pid(), SIGTERM);
-    CHECK(received(500ms).find("STOPPING=1") != std::string::npos);
+    CHECK(received("STOPPING=1", 5s).find("STOPPING=1") != std::string::npos);
+    auto draining = runner.process->wait_for_log("draining", 5s);
+    REQUIRE(draining);
+    CHECK(draining->at("in_flight") == 1);
     auto outcome = runner.process->wait(20s);
     REQUIRE(outcome);
     CHECK(outcome->exit_code == 0);
@@ -286,6 +294,7 @@ TEST_CASE("SIGTERM drains: work in flight finishes, systemd hears READY, WATCHDO
     hasty.wait_until_connected();
     json stuck = server.call("POST", "/v1/operations",
                              {{"runner", "drainer"}, {"type", "system.sleep"}, {"params", {{"duration_ms", 30000}}}}, 201);
+    REQUIRE(wait_until_sent(server, stuck["id"])["status"] == "running");
     std::this_thread::sleep_for(300ms);
     auto stopped = hasty.process->stop(SIGTERM);
     CHECK(stopped.exit_code == 0);
