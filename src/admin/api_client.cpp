@@ -3,25 +3,10 @@
 #include "tether/core/json.h"
 #include "tether/core/text.h"
 
+#include "tether/http/api_answer.h"
 #include "tether/http/client.h"
 
 namespace tether::admin {
-namespace {
-
-ErrorKind kind_for_status(unsigned status) {
-    switch (status) {
-        case 400:
-        case 413:
-        case 422: return ErrorKind::invalid_argument;
-        case 401: return ErrorKind::unauthenticated;
-        case 403: return ErrorKind::permission_denied;
-        case 404: return ErrorKind::not_found;
-        case 409: return ErrorKind::already_exists;
-        default: return ErrorKind::unavailable;
-    }
-}
-
-}  // namespace
 
 ApiTarget api_path(std::initializer_list<std::string_view> segments) {
     std::string path = "/v1";
@@ -67,23 +52,7 @@ Result<nlohmann::json> call_api(const AdminConfig& config, const std::string& me
     }
 
     // An operation's answer carries its params and result one level down.
-    auto answer = parse_json(response.value().body, max_json_depth + 1);
-    unsigned status = response.value().status;
-    if (status >= 200 && status < 300) {
-        if (!answer) {
-            return Error{ErrorKind::unavailable, "the server answered with invalid JSON (" + answer.error().message + ")"};
-        }
-        return std::move(answer).value();
-    }
-    const nlohmann::json parsed = answer ? std::move(answer).value() : nlohmann::json();
-    std::string message = "HTTP " + std::to_string(status);
-    if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-        message = parsed["error"].value("message", message);
-        if (parsed.contains("request_id") && parsed["request_id"].is_string()) {
-            message += " (request " + parsed["request_id"].get<std::string>() + ")";
-        }
-    }
-    return Error{kind_for_status(status), message};
+    return http::read_api_answer(response.value(), max_json_depth + 1);
 }
 
 nlohmann::json call_or_fail(const AdminConfig& config, const std::string& method, const ApiTarget& target,

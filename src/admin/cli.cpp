@@ -38,6 +38,7 @@ void add_command(CLI::App& root, cli::Action& action) {
     add_account_commands(*admin, chosen);
     add_runner_commands(*admin, chosen);
     add_connection_commands(*admin, chosen);
+    add_value_commands(*admin, chosen);
     add_aws_commands(*admin, chosen);
     add_kubectl_commands(*admin, chosen);
     add_operation_commands(*admin, chosen);

@@ -20,7 +20,9 @@ struct ConnectionArgs {
     std::string provider;
     std::string auth_mode;
     std::vector<std::string> settings;  // key=value or key=@FILE
+    std::vector<std::string> unset;     // keys
     std::string credentials_file;       // "-": standard input
+    bool drop_credentials = false;
 };
 
 nlohmann::json settings_json(const std::vector<std::string>& pairs) {
@@ -97,6 +99,42 @@ void add_connection_commands(CLI::App& admin, const std::shared_ptr<AdminCommand
         }
         nlohmann::json answer = call_or_fail(config, "POST", api_path({"connections"}), &body);
         if (body.contains("credentials")) wipe(body["credentials"].get_ref<std::string&>());
+        if (config.output == Output::json) {
+            std::cout << answer.dump(2) << "\n";
+        } else {
+            std::cout << format_pairs(connection_rows(answer));
+        }
+        return 0;
+    });
+
+    CLI::App* update = connections->add_subcommand(
+        "update", "Change a connection's settings, auth mode or inline credentials (admin role)");
+    update->add_option("name", args->name, "the connection")->required();
+    update->add_option("--set", args->settings, "a setting to add or change, key=value or key=@FILE");
+    update->add_option("--unset", args->unset, "a setting to remove");
+    update->add_option("--auth-mode", args->auth_mode, "a new auth mode");
+    auto* replace = update->add_option("--credentials-file", args->credentials_file,
+                                       "new inline credentials; '-' reads standard input");
+    update->add_flag("--drop-credentials", args->drop_credentials, "remove the inline credentials")->excludes(replace);
+    on(update, [args](const AdminConfig& config) {
+        nlohmann::json settings = settings_json(args->settings);
+        for (const auto& key : args->unset) {
+            if (settings.contains(key)) fail(ExitCode::usage, "setting " + key + " is both --set and --unset");
+            settings[key] = nullptr;
+        }
+        nlohmann::json body = nlohmann::json::object();
+        if (!settings.empty()) body["settings"] = settings;
+        if (!args->auth_mode.empty()) body["auth_mode"] = args->auth_mode;
+        if (args->drop_credentials) body["credentials"] = nullptr;
+        if (!args->credentials_file.empty()) {
+            Secret credentials = read_credentials(args->credentials_file);
+            body["credentials"] = std::string(credentials.reveal());
+        }
+        if (body.empty()) fail(ExitCode::usage, "nothing to change: give --set, --unset, --auth-mode or credentials");
+        nlohmann::json answer = call_or_fail(config, "PATCH", api_path({"connections", args->name}), &body);
+        if (body.contains("credentials") && body["credentials"].is_string()) {
+            wipe(body["credentials"].get_ref<std::string&>());
+        }
         if (config.output == Output::json) {
             std::cout << answer.dump(2) << "\n";
         } else {

@@ -17,6 +17,15 @@ const char* to_string(ErrorKind kind) {
     return "internal";
 }
 
+std::optional<ErrorKind> parse_error_kind(std::string_view name) {
+    for (ErrorKind kind : {ErrorKind::invalid_argument, ErrorKind::not_found, ErrorKind::already_exists,
+                           ErrorKind::failed_precondition, ErrorKind::permission_denied, ErrorKind::unauthenticated,
+                           ErrorKind::unavailable, ErrorKind::deadline_exceeded, ErrorKind::internal}) {
+        if (name == to_string(kind)) return kind;
+    }
+    return std::nullopt;
+}
+
 ExitCode exit_code_for(ErrorKind kind) {
     switch (kind) {
         // The caller named something wrong: a fault in what was typed.

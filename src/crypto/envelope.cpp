@@ -125,39 +125,100 @@ Result<std::string> seal(const Secret& master_key, std::string_view associated_d
     return out;
 }
 
-Result<Secret> open(const Secret& master_key, std::string_view associated_data, std::string_view sealed) {
+namespace {
+
+// A sealed record's parts, as views into it.
+struct Parts {
+    std::string_view key_nonce, sealed_key, key_tag, data_nonce, ciphertext, data_tag;
+};
+
+constexpr std::size_t key_nonce_at = magic.size() + id_bytes;
+
+Result<Parts> split(const Secret& master_key, std::string_view sealed) {
     if (master_key.size() != master_key_bytes) return Error{ErrorKind::internal, "the master key is not 32 bytes"};
     if (sealed.size() < header_bytes + tag_bytes || sealed.substr(0, magic.size()) != magic) {
         return not_sealed("it is not a sealed record of this version");
     }
-    std::size_t at = magic.size();
-    if (!constant_time_equal(sealed.substr(at, id_bytes), raw_id(master_key))) {
-        std::string id(sealed.substr(at, id_bytes));
+    if (!constant_time_equal(sealed.substr(magic.size(), id_bytes), raw_id(master_key))) {
+        std::string id(sealed.substr(magic.size(), id_bytes));
         return Error{ErrorKind::permission_denied,
-                     "cannot open a sealed value: it was sealed under master key " +
+                     "cannot open a sealed value: it was sealed under key " +
                          to_hex(reinterpret_cast<const std::uint8_t*>(id.data()), id.size()) + ", not this one (" +
                          master_key_id(master_key) + ")"};
     }
-    at += id_bytes;
-    std::string_view key_nonce = sealed.substr(at, nonce_bytes);
+    Parts parts;
+    std::size_t at = key_nonce_at;
+    parts.key_nonce = sealed.substr(at, nonce_bytes);
     at += nonce_bytes;
-    std::string_view sealed_key = sealed.substr(at, master_key_bytes);
-    std::string_view key_tag = sealed.substr(at + master_key_bytes, tag_bytes);
+    parts.sealed_key = sealed.substr(at, master_key_bytes);
+    parts.key_tag = sealed.substr(at + master_key_bytes, tag_bytes);
     at += master_key_bytes + tag_bytes;
-    std::string_view data_nonce = sealed.substr(at, nonce_bytes);
+    parts.data_nonce = sealed.substr(at, nonce_bytes);
     at += nonce_bytes;
-    std::string_view ciphertext = sealed.substr(at, sealed.size() - at - tag_bytes);
-    std::string_view data_tag = sealed.substr(sealed.size() - tag_bytes);
+    parts.ciphertext = sealed.substr(at, sealed.size() - at - tag_bytes);
+    parts.data_tag = sealed.substr(sealed.size() - tag_bytes);
+    return parts;
+}
 
-    std::array<unsigned char, master_key_bytes> data_key{};
+// The record's data key, opened with the key above it.
+bool open_data_key(const Secret& master_key, std::string_view associated_data, const Parts& parts,
+                   std::array<unsigned char, master_key_bytes>& data_key) {
     std::string key_associated = std::string(key_context) + std::string(associated_data);
-    if (!gcm_open(master_key.reveal(), key_nonce, key_associated, sealed_key, key_tag, data_key.data())) {
-        OPENSSL_cleanse(data_key.data(), data_key.size());
+    if (gcm_open(master_key.reveal(), parts.key_nonce, key_associated, parts.sealed_key, parts.key_tag,
+                 data_key.data())) {
+        return true;
+    }
+    OPENSSL_cleanse(data_key.data(), data_key.size());
+    return false;
+}
+
+}  // namespace
+
+Result<std::string> rewrap(const Secret& old_key, const Secret& new_key, std::string_view associated_data,
+                           std::string_view sealed) {
+    auto parts = split(old_key, sealed);
+    if (!parts) return parts.error();
+    if (new_key.size() != master_key_bytes) return Error{ErrorKind::internal, "the new key is not 32 bytes"};
+    std::array<unsigned char, master_key_bytes> data_key{};
+    if (!open_data_key(old_key, associated_data, parts.value(), data_key)) {
         return not_sealed("it was altered, or belongs to another record");
     }
+    std::string out(sealed);
+    std::string id = raw_id(new_key);
+    std::copy(id.begin(), id.end(), out.begin() + static_cast<std::ptrdiff_t>(magic.size()));
+    random_bytes(out.data() + key_nonce_at, nonce_bytes);
+    std::string key_associated = std::string(key_context) + std::string(associated_data);
+    auto* base = reinterpret_cast<unsigned char*>(out.data());
+    std::size_t sealed_key_at = key_nonce_at + nonce_bytes;
+    bool sealed_again =
+        gcm_seal(new_key.reveal(), std::string_view(out).substr(key_nonce_at, nonce_bytes), key_associated,
+                 std::string_view(reinterpret_cast<const char*>(data_key.data()), data_key.size()),
+                 base + sealed_key_at, base + sealed_key_at + master_key_bytes);
+    OPENSSL_cleanse(data_key.data(), data_key.size());
+    if (!sealed_again) return Error{ErrorKind::internal, "AES-256-GCM failed"};
+    return out;
+}
+
+Secret new_key() {
+    std::array<char, master_key_bytes> bytes{};
+    random_bytes(bytes.data(), bytes.size());
+    Secret key(std::string_view(bytes.data(), bytes.size()));
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    return key;
+}
+
+Result<Secret> open(const Secret& master_key, std::string_view associated_data, std::string_view sealed) {
+    auto split_parts = split(master_key, sealed);
+    if (!split_parts) return split_parts.error();
+    const Parts& parts = split_parts.value();
+    std::array<unsigned char, master_key_bytes> data_key{};
+    if (!open_data_key(master_key, associated_data, parts, data_key)) {
+        return not_sealed("it was altered, or belongs to another record");
+    }
+    std::string_view ciphertext = parts.ciphertext;
     std::string plaintext(ciphertext.size(), '\0');
     bool opened = gcm_open(std::string_view(reinterpret_cast<const char*>(data_key.data()), data_key.size()),
-                           data_nonce, associated_data, ciphertext, data_tag,
+                           parts.data_nonce, associated_data, ciphertext, parts.data_tag,
                            reinterpret_cast<unsigned char*>(plaintext.data()));
     OPENSSL_cleanse(data_key.data(), data_key.size());
     if (!opened) {

@@ -38,7 +38,8 @@ using PeerKey = std::tuple<std::string, std::string, std::uint16_t, const void*>
 struct ConnectionPool::State {
     asio::any_io_executor executor;
     PoolOptions options;
-    TlsContext system_tls;
+    TlsContext system_tls;  // null when the system has no CAs: system_trust_error says why
+    std::optional<Error> system_trust_error;
     std::map<PeerKey, std::deque<std::unique_ptr<Connection>>> idle;
     std::size_t opened = 0;
 
@@ -98,17 +99,21 @@ struct ConnectionPool::State {
     }
 };
 
-Result<std::shared_ptr<ConnectionPool>> ConnectionPool::create(asio::any_io_executor executor, PoolOptions options,
-                                                               const config::Environment& env) {
+std::shared_ptr<ConnectionPool> ConnectionPool::create(asio::any_io_executor executor, PoolOptions options,
+                                                      const config::Environment& env) {
     auto state = std::make_unique<State>();
     state->executor = std::move(executor);
     state->options = std::move(options);
-    state->system_tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    if (auto configured = pki::configure_public_client_tls(state->system_tls->native_handle(), "", env); !configured) {
-        return configured.error();
+    auto system_tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (auto configured = pki::configure_public_client_tls(system_tls->native_handle(), "", env); !configured) {
+        state->system_trust_error = configured.error();
+    } else {
+        state->system_tls = std::move(system_tls);
     }
     return std::shared_ptr<ConnectionPool>(new ConnectionPool(std::move(state)));
 }
+
+const std::optional<Error>& ConnectionPool::system_trust_error() const { return state_->system_trust_error; }
 
 ConnectionPool::ConnectionPool(std::unique_ptr<State> state) : state_(std::move(state)) {}
 ConnectionPool::~ConnectionPool() = default;
@@ -118,7 +123,10 @@ asio::awaitable<Result<Response>> ConnectionPool::send(const Request& request, T
         co_return Error{ErrorKind::invalid_argument, "unknown HTTP method '" + request.method + "'"};
     }
     bool https = request.url.scheme == "https";
-    if (https && !tls) tls = state_->system_tls;
+    if (https && !tls) {
+        if (state_->system_trust_error) co_return *state_->system_trust_error;
+        tls = state_->system_tls;
+    }
     if (!https) tls.reset();
     PeerKey key{request.url.scheme, request.url.authority.host, request.url.authority.port, tls.get()};
 

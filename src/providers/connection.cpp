@@ -1,5 +1,8 @@
 #include "tether/providers/connection.h"
 
+#include "tether/core/references.h"
+#include "tether/core/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -130,7 +133,9 @@ std::optional<std::string> aws_credentials(std::string_view text) {
         if (!problem && (!parsed.contains("access_key_id") || !parsed.contains("secret_access_key"))) {
             problem = "access_key_id and secret_access_key are required";
         }
-        if (!problem && !all_of(parsed["access_key_id"].get_ref<const std::string&>(), "")) {
+        // A reference (${secret:aws-key-id}) is checked once the runner has resolved it.
+        if (!problem && !references::mentions_reference(parsed["access_key_id"].get_ref<const std::string&>()) &&
+            !all_of(parsed["access_key_id"].get_ref<const std::string&>(), "")) {
             problem = "access_key_id must be letters and digits";
         }
     }
@@ -205,6 +210,12 @@ std::optional<std::string> check_value(std::string_view key, std::string_view va
     return std::nullopt;
 }
 
+// Whether `text` (around white space) is a single reference and nothing else.
+bool is_one_reference(std::string_view file) {
+    auto pieces = references::split(text::trim(file));
+    return pieces && pieces.value().size() == 1 && pieces.value()[0].literal.empty() && pieces.value()[0].reference;
+}
+
 }  // namespace
 
 const std::vector<std::string>& provider_names() {
@@ -257,7 +268,13 @@ Result<json> check_definition(const ConnectionDefinition& definition) {
             known = &*setting;
         }
         if (auto problem = check_value(key, value)) return invalid(*problem);
-        if (known != nullptr) {
+        // A value that holds a reference is well-formed once the runner has
+        // resolved it; here only the references are checked.
+        if (references::mentions_reference(value)) {
+            if (auto split = references::split(value); !split) {
+                return invalid("setting " + key + ": " + split.error().message);
+            }
+        } else if (known != nullptr) {
             if (auto problem = known->check(value)) return invalid("setting " + key + " must be " + *problem);
         }
         settings[key] = value;
@@ -272,8 +289,14 @@ Result<json> check_definition(const ConnectionDefinition& definition) {
     bool has_credentials = definition.inline_credentials != nullptr && !definition.inline_credentials->empty();
     if (mode == auth_mode::inline_credentials) {
         if (!has_credentials) return invalid("auth mode inline needs a credentials file (--credentials-file)");
-        if (auto problem = provider->credentials(definition.inline_credentials->reveal())) {
-            return invalid("the credentials file must be " + *problem);
+        std::string_view text = definition.inline_credentials->reveal();
+        if (references::mentions_reference(text)) {
+            if (auto split = references::split(text); !split) return invalid("the credentials file: " + split.error().message);
+        }
+        // The whole file may be one reference (${secret:aws-prod-keys}):
+        // its value is checked by the runner that resolves it.
+        if (!is_one_reference(text)) {
+            if (auto problem = provider->credentials(text)) return invalid("the credentials file must be " + *problem);
         }
     } else if (has_credentials) {
         return invalid("auth mode " + mode + " holds no credential material: give a credentials file only with inline");

@@ -1,5 +1,7 @@
 #include "agent.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -12,7 +14,7 @@ namespace tether::runner {
 namespace asio = boost::asio;
 
 Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<tunnel::Dialer> dialer,
-             ops::RunnerFacts facts, std::optional<AuditTrail> audit)
+             ControlPlaneTarget control_plane, ops::RunnerFacts facts, std::optional<AuditTrail> audit)
     : io_(io),
       config_(config),
       dialer_(std::move(dialer)),
@@ -32,11 +34,9 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
     config::Environment environment = config::process_environment();
     http::PoolOptions pool_options;
     pool_options.proxy = http::ProxyEnvironment::from(environment);
-    auto pool = http::ConnectionPool::create(io.get_executor(), std::move(pool_options), environment);
-    if (pool) {
-        http_ = std::move(pool).value();
-    } else {
-        runner_log.warn("cloud calls over HTTPS will fail", {{"reason", pool.error().message}});
+    http_ = http::ConnectionPool::create(io.get_executor(), std::move(pool_options), environment);
+    if (const auto& untrusted = http_->system_trust_error()) {
+        runner_log.warn("cloud calls over HTTPS will fail", {{"reason", untrusted->message}});
     }
     provider_context_.http = http_.get();
     provider_context_.environment = environment;
@@ -44,6 +44,13 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
         return config_.policy.allows_endpoint(host, port);
     };
     provider_context_.runner = facts_.runner;
+
+    auto plane = ControlPlane::create(http_, std::move(control_plane.api), control_plane.ca,
+                                      std::move(control_plane.api_key), config.value_timeout);
+    if (!plane) fail(ExitCode::config, "the control plane: " + plane.error().message);
+    control_plane_ = std::move(plane).value();
+    values_ = std::make_unique<ValueResolver>(io, config_.policy, control_plane_.get(), environment,
+                                              config.value_cache_ttl);
     if (auto interval = watchdog_interval()) keep_watchdog_fed(*interval);
 }
 
@@ -67,7 +74,7 @@ asio::awaitable<void> Agent::run() {
 
         SessionServices services{catalog_, facts_, config_.policy, audit_ ? &*audit_ : nullptr,
                                  [this](const tunnel::Welcome& welcome) { on_welcome(welcome); }, &providers_,
-                                 &provider_context_};
+                                 &provider_context_, values_.get()};
         SessionSettings settings;
         settings.max_in_flight = config_.max_in_flight;
         settings.max_message_bytes = config_.max_message_bytes;
@@ -120,10 +127,67 @@ void Agent::on_welcome(const tunnel::Welcome& welcome) {
                               {"runner", welcome.runner},
                               {"server_version", welcome.server_version},
                               {"max_in_flight", welcome.max_in_flight}});
-    if (!announced_ready_) {
-        announced_ready_ = true;
-        notify_systemd("READY=1\nSTATUS=tunnel up");
+    welcomed_ = true;
+    if (!control_plane_checking_ && !control_plane_checked_) {
+        control_plane_checking_ = true;
+        asio::co_spawn(io_, check_control_plane(), asio::detached);
     }
+    announce_ready_once_checked();
+}
+
+// systemd hears READY once both phases have passed: a tunnel was welcomed
+// and the API knows the key.
+void Agent::announce_ready_once_checked() {
+    if (announced_ready_ || !welcomed_ || !control_plane_checked_) return;
+    announced_ready_ = true;
+    notify_systemd("READY=1\nSTATUS=tunnel up");
+}
+
+asio::awaitable<void> Agent::check_control_plane() {
+    Backoff backoff(config_.reconnect_initial, config_.reconnect_max);
+    asio::steady_timer timer(io_);
+    std::string last_failure;
+    std::string expected_account = "runner:" + facts_.runner;
+    while (!stopping_) {
+        auto identity = co_await control_plane_->whoami();
+        if (stopping_) break;
+        if (identity) {
+            const ControlPlaneIdentity& me = identity.value();
+            if (me.kind != "runner" || me.org != facts_.org || me.service_account != expected_account) {
+                refuse("the server's API knows this runner's API key as " + me.service_account + " of org " + me.org +
+                       ", not as " + expected_account + " of org " + facts_.org);
+                break;
+            }
+            control_plane_checked_ = true;
+            runner_log.info("control plane session up",
+                            {{"api_endpoint", control_plane_->api().to_string()}, {"service_account", me.service_account}});
+            announce_ready_once_checked();
+            break;
+        }
+        const Error& error = identity.error();
+        if (error.kind == ErrorKind::unauthenticated || error.kind == ErrorKind::permission_denied) {
+            refuse("the server's API refused this runner's API key: " + error.message);
+            break;
+        }
+        auto delay = backoff.next();
+        if (error.message != last_failure) {
+            runner_log.warn("cannot reach the server's API; retrying with backoff",
+                            {{"error", error.message}, {"retry_in_ms", static_cast<long long>(delay.count())}});
+            last_failure = error.message;
+        }
+        timer.expires_after(delay);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    control_plane_checking_ = false;
+}
+
+void Agent::refuse(const std::string& message) {
+    if (stopping_) return;
+    outcome_ = {ExitCode::refused, message};
+    stopping_ = true;
+    retry_timer_.cancel();
+    if (session_) session_->drain();
 }
 
 void Agent::stop() {

@@ -19,7 +19,9 @@
 #include "tether/runner/backoff.h"
 #include "tether/runner/config.h"
 #include "tether/tunnel/dialer.h"
+#include "tether/runner/control_plane.h"
 #include "tunnel_session.h"
+#include "tether/runner/value_resolver.h"
 
 namespace tether::runner {
 
@@ -28,10 +30,19 @@ struct AgentOutcome {
     std::string message;  // for stderr when the code is not ok
 };
 
+// Where the runner's control-plane session goes, and as whom.
+struct ControlPlaneTarget {
+    Url api;
+    pki::Certificate ca;  // of the credentials file: the only one trusted
+    Secret api_key;
+};
+
 class Agent {
 public:
+    // invalid_argument from making the control plane's TLS context ends in
+    // Fatal (config).
     Agent(boost::asio::io_context& io, const RunnerConfig& config, std::unique_ptr<tunnel::Dialer> dialer,
-          ops::RunnerFacts facts, std::optional<AuditTrail> audit);
+          ControlPlaneTarget control_plane, ops::RunnerFacts facts, std::optional<AuditTrail> audit);
 
     boost::asio::awaitable<void> run();
     // SIGTERM/SIGINT: drain the tunnel (or stop waiting to reconnect).
@@ -40,6 +51,12 @@ public:
 
 private:
     void on_welcome(const tunnel::Welcome& welcome);
+    // Phase 2 over the API: the server knows this runner's key as this
+    // runner's. Retried while the API cannot be reached; a refusal ends
+    // the runner (exit 77).
+    boost::asio::awaitable<void> check_control_plane();
+    void refuse(const std::string& message);
+    void announce_ready_once_checked();
     boost::asio::awaitable<void> wait_to_retry(const std::string& failure);
     void keep_watchdog_fed(std::chrono::microseconds interval);
 
@@ -48,8 +65,10 @@ private:
     std::unique_ptr<tunnel::Dialer> dialer_;
     ops::Catalog catalog_;
     providers::Registry providers_;
-    std::shared_ptr<http::ConnectionPool> http_;  // null when the runner has no CAs to verify servers with
+    std::shared_ptr<http::ConnectionPool> http_;
     providers::ProviderContext provider_context_;
+    std::unique_ptr<ControlPlane> control_plane_;
+    std::unique_ptr<ValueResolver> values_;
     ops::RunnerFacts facts_;
     std::optional<AuditTrail> audit_;
     Backoff backoff_;
@@ -58,6 +77,9 @@ private:
     std::shared_ptr<TunnelSession> session_;
     std::string last_failure_;
     bool announced_ready_ = false;
+    bool welcomed_ = false;               // a tunnel has been up at least once
+    bool control_plane_checking_ = false;
+    bool control_plane_checked_ = false;
     bool stopping_ = false;
     AgentOutcome outcome_;
 };

@@ -64,6 +64,8 @@ std::string to_json_line(const AuditRecord& record) {
         {"duration_ms", record.duration.count()},
         {"endpoint", record.endpoint ? nlohmann::ordered_json(*record.endpoint) : nlohmann::ordered_json(nullptr)},
     };
+    if (!record.references.empty()) json["references"] = record.references;
+    if (!record.redacted.empty()) json["redacted"] = record.redacted;
     // The fields come from the server's request: never let bad UTF-8 throw.
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

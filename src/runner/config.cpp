@@ -20,10 +20,23 @@ std::string origin(const config::Settings& settings, std::string_view key) {
 }
 
 Policy policy_from(const config::Settings& settings) {
-    Policy policy{
-        settings.list("policy.operations"), settings.list("policy.connections"), settings.list("policy.auth_modes"),
-        settings.list("policy.providers"),  settings.list("policy.endpoints"),
-    };
+    Policy policy;
+    policy.operations = settings.list("policy.operations");
+    policy.connections = settings.list("policy.connections");
+    policy.auth_modes = settings.list("policy.auth_modes");
+    policy.providers = settings.list("policy.providers");
+    policy.endpoints = settings.list("policy.endpoints");
+    policy.secrets = settings.list("policy.secrets");
+    policy.variables = settings.list("policy.variables");
+    policy.environment = settings.list("policy.environment");
+    policy.files = settings.list("policy.files");
+    for (const auto& directory : policy.files) {
+        if (directory.empty() || directory[0] != '/' || directory.find("/../") != std::string::npos ||
+            directory.find('*') != std::string::npos) {
+            fail(ExitCode::config, "invalid policy.files item '" + directory + "' (from " +
+                                       origin(settings, "policy.files") + "): it must be an absolute directory, no '*'");
+        }
+    }
     for (const auto& pattern : policy.endpoints) {
         if (auto problem = check_endpoint_pattern(pattern)) {
             fail(ExitCode::config, "invalid policy.endpoints item '" + pattern + "' (from " +
@@ -105,6 +118,19 @@ std::vector<config::Spec> runner_specs() {
         {"policy.endpoints", Kind::list, "",
          "hosts this runner may send credentials to, as host or host:port patterns (*.amazonaws.com:443); empty "
          "allows none"},
+        {"policy.secrets", Kind::list, "",
+         "names of the org's secrets that ${secret:NAME} may resolve (patterns: db-*); empty resolves none"},
+        {"policy.variables", Kind::list, "",
+         "names of the org's variables that ${var:NAME} may resolve (patterns); empty resolves none"},
+        {"policy.environment", Kind::list, "",
+         "this runner's environment variables that ${env:NAME} may read (patterns: APP_*); empty reads none"},
+        {"policy.files", Kind::list, "",
+         "directories (absolute) whose files ${file:/path} may read; empty reads none"},
+        {"values.cache_ttl", Kind::duration, "",
+         "how long a resolved secret or variable is reused before it is fetched again (unset: fetched for every "
+         "operation, so a rotation applies at once)"},
+        {"values.timeout", Kind::duration, "10s",
+         "how long one request to the server's API for values may take (retried within the operation's deadline)"},
         {"exec.command", Kind::path, "",
          "the exec provider's program (absolute path): it reads a connection's settings as JSON on stdin and "
          "prints credentials as JSON; none: no exec provider"},
@@ -144,6 +170,8 @@ RunnerConfig runner_config(const config::Settings& settings, const config::Envir
     config.connect_timeout = settings.duration("connect_timeout");
     config.reconnect_initial = settings.duration("reconnect.initial");
     config.reconnect_max = settings.duration("reconnect.max");
+    if (settings.has("values.cache_ttl")) config.value_cache_ttl = settings.duration("values.cache_ttl");
+    config.value_timeout = settings.duration("values.timeout");
     if (settings.has("exec.command")) {
         std::filesystem::path command = settings.text("exec.command");
         if (!command.is_absolute()) fail(ExitCode::config, "exec.command must be an absolute path, not " + command.string());

@@ -112,6 +112,23 @@ bool Policy::allows_endpoint(std::string_view host, std::uint16_t port) const {
     return false;
 }
 
+bool Policy::allows_secret(std::string_view name) const { return any_matches(secrets, name); }
+bool Policy::allows_variable(std::string_view name) const { return any_matches(variables, name); }
+bool Policy::allows_environment(std::string_view name) const { return any_matches(environment, name); }
+
+bool Policy::allows_file(const std::string& canonical_path) const {
+    for (const auto& directory : files) {
+        std::string_view dir = directory;
+        while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+        if (dir == "/") return true;
+        if (canonical_path.size() > dir.size() && canonical_path.compare(0, dir.size(), dir) == 0 &&
+            canonical_path[dir.size()] == '/') {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string Policy::summary() const {
     std::string out;
     append_list(out, "operations", operations);
@@ -119,9 +136,17 @@ std::string Policy::summary() const {
     append_list(out, "auth_modes", auth_modes);
     append_list(out, "providers", providers);
     append_list(out, "endpoints", endpoints);
+    append_list(out, "secrets", secrets);
+    append_list(out, "variables", variables);
+    append_list(out, "environment", environment);
+    append_list(out, "files", files);
     return out;
 }
 
-Policy default_policy() { return Policy{{"system.*"}, {}, {}, {}, {}}; }
+Policy default_policy() {
+    Policy policy;
+    policy.operations = {"system.*"};
+    return policy;
+}
 
 }  // namespace tether::runner

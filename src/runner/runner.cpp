@@ -84,9 +84,9 @@ std::string host_name() {
 }
 
 nlohmann::json policy_summary(const Policy& policy) {
-    return {{"operations", policy.operations},   {"connections", policy.connections},
-            {"auth_modes", policy.auth_modes},   {"providers", policy.providers},
-            {"endpoints", policy.endpoints}};
+    return {{"operations", policy.operations}, {"connections", policy.connections}, {"auth_modes", policy.auth_modes},
+            {"providers", policy.providers},   {"endpoints", policy.endpoints},     {"secrets", policy.secrets},
+            {"variables", policy.variables},   {"environment", policy.environment}, {"files", policy.files}};
 }
 
 std::optional<AuditTrail> open_audit(const AuditConfig& config) {
@@ -120,9 +120,17 @@ int run(const RunnerConfig& config) {
     auto dialer = tunnel::Dialer::create(io, std::move(options));
     if (!dialer) fail(ExitCode::config, "credentials " + credentials_source(config) + ": " + dialer.error().message);
 
+    // The API and the tunnel are two listeners of one server (docs/secrets.md).
+    std::string api_text = config.api_endpoint.empty() ? file.api_endpoint : config.api_endpoint;
+    auto api = parse_url(api_text);
+    if (!api || api.value().scheme != "https") {
+        fail(ExitCode::config, "API endpoint '" + api_text + "' is not an https URL");
+    }
+    ControlPlaneTarget control_plane{std::move(api).value(), credentials.ca, file.api_key.copy()};
+
     ops::RunnerFacts facts{TETHER_VERSION, host_name(), file.org, file.runner, std::chrono::steady_clock::now(), {},
                            policy_summary(config.policy)};
-    Agent agent(io, config, std::move(dialer).value(), std::move(facts), std::move(audit));
+    Agent agent(io, config, std::move(dialer).value(), std::move(control_plane), std::move(facts), std::move(audit));
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -134,6 +142,7 @@ int run(const RunnerConfig& config) {
     runner_log.info("runner starting", {{"org", file.org},
                                     {"runner", file.runner},
                                     {"tunnel_endpoint", endpoint.value().to_string()},
+                                    {"api_endpoint", api_text},
                                     {"credentials", credentials_source(config)}});
     std::exception_ptr failure;
     boost::asio::co_spawn(io, agent.run(), [&](std::exception_ptr error) {

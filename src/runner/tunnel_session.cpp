@@ -40,6 +40,8 @@ struct TunnelSession::Flight {
     std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
     tunnel::Message request;  // id, operation, connection: what the audit records (params are dropped)
     std::optional<std::string> endpoint;  // where the operation sent its request, for the audit trail
+    std::vector<std::string> references;  // what its references resolved to, for the audit trail
+    std::vector<std::string> redacted;    // references whose values were taken out of its result
     bool answered = false;
 };
 
@@ -88,7 +90,7 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
         flight->answered = true;
         flight->deadline.cancel();
         flight->wake.cancel();
-        record(flight->request, "tunnel_lost", flight->started, flight->received_at, flight->endpoint);
+        record(flight->request, "tunnel_lost", flight->started, flight->received_at, flight.get());
     }
     in_flight_.clear();
 
@@ -207,16 +209,46 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
     flight->deadline.async_wait([self = shared_from_this(), id, flight](const boost::system::error_code& ec) {
         if (!ec) self->answer(id, flight, Error{ErrorKind::deadline_exceeded, "the deadline passed on the runner"});
     });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(flight->request.timeout_ms.value_or(0));
     asio::co_spawn(
         io_,
-        [self = shared_from_this(), id, flight, &handler, params = std::move(params)]() -> asio::awaitable<void> {
+        [self = shared_from_this(), id, flight, &handler, deadline, params = std::move(params)]() mutable
+        -> asio::awaitable<void> {
             // The connection (and its inline credentials) lives as long as
             // the flight: wiped when the request is done.
-            const auto& connection = flight->request.connection_config;
+            auto& connection = flight->request.connection_config;
+            ResolvedValues resolved;
+            if (self->services_.values != nullptr) {
+                auto values =
+                    co_await self->services_.values->resolve(id, params, connection ? &*connection : nullptr, deadline);
+                if (!values) {
+                    self->answer(id, flight, values.error());
+                    co_return;
+                }
+                resolved = std::move(values).value();
+                flight->references = resolved.references();
+            }
             ops::OperationContext context{flight->wake, self->services_.facts, connection ? &*connection : nullptr,
                                           self->services_.providers, self->services_.provider_context,
                                           &flight->endpoint};
             Result<json> outcome = co_await handler(params, context);
+            if (!resolved.empty()) {
+                // Whatever the server asked for, a secret this runner
+                // resolved does not go back in a result or an error.
+                if (outcome) {
+                    flight->redacted = resolved.redact(outcome.value());
+                } else {
+                    Error error = outcome.error();
+                    flight->redacted = resolved.redact(error.message);
+                    outcome = std::move(error);
+                }
+                if (!flight->redacted.empty()) {
+                    runner_log.warn("a result held the value of a resolved reference; redacted",
+                                    {{"request_id", id}, {"operation", flight->request.operation},
+                                     {"references", joined_references(flight->redacted)}});
+                }
+                providers::wipe_json(params);
+            }
             self->answer(id, flight, std::move(outcome));
         },
         asio::detached);
@@ -261,14 +293,13 @@ void TunnelSession::answer(const std::string& id, const std::shared_ptr<Flight>&
         result_code = error_code.empty() ? tunnel::error_code_for(outcome.error().kind) : error_code;
         channel_->send(tunnel::error_message(id, result_code, outcome.error().message));
     }
-    record(flight->request, result_code, flight->started, flight->received_at, flight->endpoint);
+    record(flight->request, result_code, flight->started, flight->received_at, flight.get());
     if (draining_ && in_flight_.empty()) close_tunnel();
 }
 
 void TunnelSession::record(const tunnel::Message& request, std::string_view outcome,
                            std::chrono::steady_clock::time_point started,
-                           std::chrono::system_clock::time_point received_at,
-                           const std::optional<std::string>& endpoint) {
+                           std::chrono::system_clock::time_point received_at, const Flight* flight) {
     if (services_.audit == nullptr) return;
     AuditRecord entry;
     entry.time = received_at;
@@ -276,7 +307,11 @@ void TunnelSession::record(const tunnel::Message& request, std::string_view outc
     entry.operation = request.operation;
     entry.connection = request.connection.value_or("");
     if (request.connection_config) entry.auth_mode = request.connection_config->auth_mode;
-    entry.endpoint = endpoint;
+    if (flight != nullptr) {
+        entry.endpoint = flight->endpoint;
+        entry.references = flight->references;
+        entry.redacted = flight->redacted;
+    }
     entry.outcome = std::string(outcome);
     entry.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (auto appended = services_.audit->append(entry); !appended) {

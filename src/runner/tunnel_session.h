@@ -20,6 +20,7 @@
 #include "tether/runner/policy.h"
 #include "tether/tunnel/channel.h"
 #include "tether/tunnel/protocol.h"
+#include "tether/runner/value_resolver.h"
 
 namespace tether::runner {
 
@@ -51,6 +52,7 @@ struct SessionServices {
     std::function<void(const tunnel::Welcome&)> on_welcome;
     const providers::Registry* providers = nullptr;
     providers::ProviderContext* provider_context = nullptr;
+    ValueResolver* values = nullptr;  // resolves references before an operation runs
 };
 
 class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
@@ -75,9 +77,11 @@ private:
     void answer(const std::string& id, const std::shared_ptr<Flight>& flight, Result<nlohmann::json> outcome,
                 std::string_view error_code = {});
     void send_result(const std::string& id, std::string result);
+    // `flight` adds what the operation did (its endpoint, references and
+    // redactions); none for a request refused before it ran.
     void record(const tunnel::Message& request, std::string_view outcome,
                 std::chrono::steady_clock::time_point started, std::chrono::system_clock::time_point received_at,
-                const std::optional<std::string>& endpoint = std::nullopt);
+                const Flight* flight = nullptr);
     void close_tunnel();
 
     boost::asio::io_context& io_;

@@ -135,7 +135,7 @@ Result<std::pair<store::ApiKeyRecord, store::ServiceAccount>> key_in_org(const s
 
 void add_api_key_routes(Router& router, const store::Database& database, RunnerTunnels& tunnels) {
     router.add("POST", "/v1/api-keys",
-               api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {
+               api::holding_secrets(api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {
                    auto body = api::json_body(call.request, {"service_account", "expires_in"});
                    if (!body) return body.error();
                    auto name = api::string_field(body.value(), "service_account");
@@ -166,7 +166,7 @@ void add_api_key_routes(Router& router, const store::Database& database, RunnerT
                        answer["api_key"] = nullptr;
                        return response;
                    });
-               }));
+               })));
 
     router.add("GET", "/v1/api-keys",
                api::guarded(database, auth::Role::viewer, [&database](const Call& call) -> Result<HttpResponse> {

@@ -1,5 +1,7 @@
 #include "tether/server/api_listener.h"
 
+#include <openssl/crypto.h>
+
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it.
 #include <utility>
 
@@ -19,6 +21,7 @@
 #include "bind_acceptor.h"
 #include "tether/server/connection_gate.h"
 #include "tether/core/log.h"
+#include "tether/core/secret.h"
 #include "tether/core/text.h"
 #include "tether/crypto/random.h"
 #include "loggers.h"
@@ -69,14 +72,15 @@ std::optional<HttpResponse> host_problem(const http::request<http::string_body>&
     return std::nullopt;
 }
 
-http::response<http::string_body> render(const HttpResponse& in, unsigned version, const std::string& request_id) {
+// Takes the body: an answer is rendered once.
+http::response<http::string_body> render(HttpResponse& in, unsigned version, const std::string& request_id) {
     http::response<http::string_body> out{static_cast<http::status>(in.status), version};
     out.set(http::field::content_type, in.content_type);
     out.set(http::field::cache_control, "no-store");
     out.set("X-Content-Type-Options", "nosniff");
     out.set("X-Request-Id", request_id);
     for (const auto& [name, value] : in.headers) out.set(name, value);
-    out.body() = in.body;
+    out.body() = std::move(in.body);
     out.prepare_payload();
     return out;
 }
@@ -125,7 +129,7 @@ struct ApiListener::State {
     template <typename Stream>
     asio::awaitable<void> exchange(Stream& stream, Connection& connection);
     template <typename Stream>
-    asio::awaitable<bool> answer(Stream& stream, const HttpResponse& response, unsigned version, bool keep_alive,
+    asio::awaitable<bool> answer(Stream& stream, HttpResponse& response, unsigned version, bool keep_alive,
                                  const std::string& request_id);
 };
 
@@ -145,13 +149,14 @@ asio::awaitable<void> ApiListener::State::accept_loop(std::shared_ptr<State> sel
 }
 
 template <typename Stream>
-asio::awaitable<bool> ApiListener::State::answer(Stream& stream, const HttpResponse& response, unsigned version,
+asio::awaitable<bool> ApiListener::State::answer(Stream& stream, HttpResponse& response, unsigned version,
                                                  bool keep_alive, const std::string& request_id) {
     auto message = render(response, version, request_id);
     message.keep_alive(keep_alive && !stopping);
     beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
     beast::error_code ec;
     co_await http::async_write(stream, message, asio::redirect_error(use_awaitable, ec));
+    if (response.sensitive) wipe(message.body());
     co_return !ec && message.keep_alive();
 }
 
@@ -221,9 +226,21 @@ asio::awaitable<void> ApiListener::State::exchange(Stream& stream, Connection& c
             keep_going = false;
             co_await answer(stream, response, message.version(), false, request_id);
         } else {
-            request.body = message.body();
+            unsigned version = message.version();
+            bool keep_alive = message.keep_alive();
+            request.body = std::move(parser.get().body());
             response = router.dispatch(request);
-            keep_going = co_await answer(stream, response, message.version(), message.keep_alive(), request_id);
+            keep_going = co_await answer(stream, response, version, keep_alive, request_id);
+            if (response.sensitive) {
+                // What this listener held of the secret: the body it parsed
+                // and the bytes it read them from (consumed, so the buffer's
+                // storage starts over at its beginning).
+                wipe(request.body);
+                if (buffer.size() == 0) {
+                    auto storage = buffer.prepare(buffer.capacity());
+                    OPENSSL_cleanse(storage.data(), storage.size());
+                }
+            }
         }
 
         auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);

@@ -7,6 +7,7 @@
 #include "operation_routes.h"
 #include "org_routes.h"
 #include "runner_routes.h"
+#include "secret_routes.h"
 
 namespace tether::server {
 
@@ -26,6 +27,7 @@ void add_api_routes(Router& router, const ApiContext& context) {
     add_org_routes(router, context);
     add_operation_routes(router, context);
     add_connection_routes(router, context);
+    add_secret_routes(router, context);
 }
 
 }  // namespace tether::server

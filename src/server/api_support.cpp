@@ -40,6 +40,14 @@ Result<std::int64_t> query_number(const std::string& query, std::string_view key
     return value;
 }
 
+server::Handler holding_secrets(server::Handler handler) {
+    return [handler = std::move(handler)](const HttpRequest& request) {
+        HttpResponse response = handler(request);
+        response.sensitive = true;
+        return response;
+    };
+}
+
 Handler revoking(RunnerTunnels& tunnels, Handler handler) {
     return [&tunnels, handler = std::move(handler)](const Call& call) -> Result<HttpResponse> {
         auto answer = handler(call);

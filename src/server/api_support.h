@@ -45,6 +45,11 @@ using Handler = std::function<Result<HttpResponse>(const Call&)>;
 // handler and turns its Error into the API's error answer.
 server::Handler guarded(const store::Database& database, auth::Role needed, Handler handler);
 
+// `handler` (a guarded one), its answers marked sensitive whatever they
+// are: for routes whose request or answer carries a secret, so that the
+// listener wipes them once written, refusals included.
+server::Handler holding_secrets(server::Handler handler);
+
 // `handler`, and once it succeeds the live tunnels re-check their
 // credentials: for changes that can take a runner's access away.
 Handler revoking(RunnerTunnels& tunnels, Handler handler);

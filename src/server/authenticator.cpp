@@ -17,6 +17,9 @@ struct Identified {
 struct Refusal {
     std::string reason;  // for the server log; never the key
     std::string key_id;
+    // The caller presented the whole key (its secret matched): telling it
+    // why that key no longer works reveals nothing it does not hold.
+    bool holds_key = false;
 };
 
 // The principal behind the request's key, or why there is none.
@@ -35,12 +38,12 @@ std::variant<Identified, Refusal> identify(const store::Database& database, cons
     if (!auth::key_secret_matches(presented.value().secret.reveal(), key.value().secret_sha256)) {
         return Refusal{"wrong secret for this key id", key_id};
     }
-    if (key.value().revoked_at) return Refusal{"key revoked", key_id};
-    if (key.value().expires_at && *key.value().expires_at <= now) return Refusal{"key expired", key_id};
+    if (key.value().revoked_at) return Refusal{"key revoked", key_id, true};
+    if (key.value().expires_at && *key.value().expires_at <= now) return Refusal{"key expired", key_id, true};
 
     auto account = store::find_service_account_by_id(database, key.value().service_account_id);
-    if (!account) return Refusal{"service account deleted", key_id};
-    if (!account.value().active) return Refusal{"service account disabled", key_id};
+    if (!account) return Refusal{"service account deleted", key_id, true};
+    if (!account.value().active) return Refusal{"service account disabled", key_id, true};
     return Identified{Principal{std::move(account).value(), key_id}, key.value().id};
 }
 
@@ -53,6 +56,9 @@ Result<Principal> authenticate(const store::Database& database, const HttpReques
                                           {"key_id", refusal->key_id},
                                           {"peer", request.peer},
                                           {"request_id", request.request_id}});
+        if (refusal->holds_key) {
+            return Error{ErrorKind::unauthenticated, "API key " + refusal->key_id + " no longer works: " + refusal->reason};
+        }
         return Error{ErrorKind::unauthenticated, "missing or invalid API key"};
     }
     auto& found = std::get<Identified>(identified);

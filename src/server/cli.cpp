@@ -3,6 +3,7 @@
 #include "tether/cli/settings_options.h"
 #include "tether/server/config.h"
 #include "tether/server/init.h"
+#include "tether/server/master_key.h"
 #include "tether/server/server.h"
 
 namespace tether::server {
@@ -26,9 +27,17 @@ void add_command(CLI::App& root, cli::Action& action) {
     init_command->add_option("--org", init_options->org, "name of the first org")->capture_default_str();
     init_command->callback([init_chosen] { *init_chosen = true; });
 
+    auto rotate_chosen = std::make_shared<bool>(false);
+    CLI::App* rotate_command = command->add_subcommand(
+        "rotate-master-key",
+        "With the server stopped: a new master key, every org key and inline credential rewrapped under it");
+    rotate_command->fallthrough();
+    rotate_command->callback([rotate_chosen] { *rotate_chosen = true; });
+
     cli::on_settings(*command, action, server_specs(), "TETHER_SERVER_CONFIG",
-                     [init_options, init_chosen](const config::Settings& settings) {
+                     [init_options, init_chosen, rotate_chosen](const config::Settings& settings) {
                          ServerConfig config = server_config(settings);
+                         if (*rotate_chosen) return rotate_master_key(config.data_dir);
                          if (!*init_chosen) return run(config);
                          InitOptions options = *init_options;
                          options.data_dir = config.data_dir;

@@ -6,19 +6,29 @@
 #include "tether/providers/connection.h"
 
 namespace tether::server {
-namespace {
 
-// What a sealed record is bound to: moving it to another connection (or
-// another org's connection of the same name) makes it fail to open.
-std::string record_identity(std::string_view org, std::string_view name) {
+// Moving a sealed record to another connection (or another org's
+// connection of the same name) makes it fail to open.
+std::string connection_record_identity(std::string_view org, std::string_view name) {
     return "tether connection credentials\n" + std::string(org) + "\n" + std::string(name);
 }
 
-}  // namespace
-
 Result<std::string> seal_connection_credentials(const Secret& master_key, std::string_view org, std::string_view name,
                                                 const Secret& credentials) {
-    return crypto::seal(master_key, record_identity(org, name), credentials.reveal());
+    return crypto::seal(master_key, connection_record_identity(org, name), credentials.reveal());
+}
+
+Result<Secret> open_connection_credentials(const Secret& master_key, const store::Connection& connection) {
+    if (!connection.sealed_credentials) return Secret();
+    auto opened = crypto::open(master_key, connection_record_identity(connection.org, connection.name),
+                               *connection.sealed_credentials);
+    if (!opened) {
+        return Error{opened.error().kind == ErrorKind::permission_denied ? ErrorKind::failed_precondition
+                                                                           : ErrorKind::internal,
+                     "cannot open the inline credentials of connection " + connection.name + ": " +
+                         opened.error().message};
+    }
+    return opened;
 }
 
 Result<Secret> connection_config_json(const store::Connection& connection, const Secret* master_key) {
@@ -33,14 +43,8 @@ Result<Secret> connection_config_json(const store::Connection& connection, const
             return Error{ErrorKind::failed_precondition,
                          "connection " + connection.name + " has inline credentials and this server has no master key"};
         }
-        auto opened = crypto::open(*master_key, record_identity(connection.org, connection.name),
-                                   *connection.sealed_credentials);
-        if (!opened) {
-            return Error{opened.error().kind == ErrorKind::permission_denied ? ErrorKind::failed_precondition
-                                                                               : ErrorKind::internal,
-                         "cannot open the inline credentials of connection " + connection.name + ": " +
-                             opened.error().message};
-        }
+        auto opened = open_connection_credentials(*master_key, connection);
+        if (!opened) return opened.error();
         config["credentials"] = std::string(opened.value().reveal());
     }
     std::string dumped = config.dump();

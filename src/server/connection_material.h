@@ -14,8 +14,15 @@
 
 namespace tether::server {
 
+// What a connection's sealed credentials are bound to: its org and name.
+std::string connection_record_identity(std::string_view org, std::string_view name);
+
 Result<std::string> seal_connection_credentials(const Secret& master_key, std::string_view org, std::string_view name,
                                                 const Secret& credentials);
+
+// A connection's inline credentials, opened; failed_precondition when the
+// master key is not the one they were sealed under.
+Result<Secret> open_connection_credentials(const Secret& master_key, const store::Connection& connection);
 
 // The connection as a request's connection_config (docs/protocol.md): a
 // JSON object with its provider, auth mode, settings and, for inline, the

@@ -87,14 +87,102 @@ Result<HttpResponse> create_connection(const ApiContext& context, const Call& ca
     });
 }
 
+// PATCH: settings merged (a string sets a key, null removes it), the auth
+// mode replaced, the credentials replaced (a string) or dropped (null); the
+// result checked as a whole, as a new definition would be.
+Result<HttpResponse> update_connection(const ApiContext& context, const Call& call) {
+    const store::Database& database = context.database;
+    auto body = api::json_body(call.request, {"auth_mode", "settings", "credentials"});
+    if (!body) return body.error();
+    std::optional<Secret> new_credentials;  // set: replaced (empty: dropped)
+    if (auto given = body.value().find("credentials"); given != body.value().end()) {
+        if (given->is_null()) {
+            new_credentials = Secret();
+        } else if (given->is_string()) {
+            new_credentials = Secret(given->get_ref<const std::string&>());
+            providers::wipe_json(*given);
+        } else {
+            return Error{ErrorKind::invalid_argument, "credentials must be a string, or null to drop them"};
+        }
+    }
+    auto current = named_connection(database, call);
+    if (!current) return current.error();
+    store::Connection connection = current.value();
+
+    json settings = json::parse(connection.settings, nullptr, false);
+    if (!settings.is_object()) return Error{ErrorKind::internal, "connection " + connection.name + " has unreadable settings"};
+    std::vector<std::string> changed;
+    if (auto given = body.value().find("settings"); given != body.value().end()) {
+        if (!given->is_object()) return Error{ErrorKind::invalid_argument, "settings must be a JSON object"};
+        for (const auto& [key, value] : given->items()) {
+            if (value.is_null()) {
+                settings.erase(key);
+            } else if (value.is_string()) {
+                settings[key] = value;
+            } else {
+                return Error{ErrorKind::invalid_argument, "setting " + key.substr(0, 64) + " must be a string, or null to remove it"};
+            }
+            changed.push_back(key.substr(0, 64));
+        }
+    }
+    if (body.value().contains("auth_mode")) {
+        auto mode = api::string_field(body.value(), "auth_mode");
+        if (!mode) return mode.error();
+        connection.auth_mode = mode.value();
+    }
+    std::vector<std::pair<std::string, std::string>> setting_pairs;
+    for (const auto& [key, value] : settings.items()) setting_pairs.emplace_back(key, value.get<std::string>());
+
+    // The credentials the connection would hold: new ones, or its own
+    // (opened, to check them against a changed auth mode).
+    Secret credentials;
+    if (new_credentials) {
+        credentials = std::move(*new_credentials);
+    } else if (connection.sealed_credentials) {
+        auto opened = open_connection_credentials(context.master_key, connection);
+        if (!opened) return opened.error();
+        credentials = std::move(opened).value();
+    }
+    auto checked = providers::check_definition(
+        {connection.provider, connection.auth_mode, setting_pairs, credentials.empty() ? nullptr : &credentials});
+    if (!checked) return checked.error();
+    connection.settings = checked.value().dump();
+    if (new_credentials && !credentials.empty()) {
+        auto sealed = seal_connection_credentials(context.master_key, call.org.name, connection.name, credentials);
+        if (!sealed) return sealed.error();
+        connection.sealed_credentials = std::move(sealed).value();
+    } else if (credentials.empty()) {
+        connection.sealed_credentials = std::nullopt;
+    }
+    const char* inline_change = new_credentials ? (credentials.empty() ? "dropped" : "replaced")
+                                                : (connection.sealed_credentials ? "kept" : "none");
+    return api::in_transaction(database, [&]() -> Result<HttpResponse> {
+        auto updated = store::update_connection(database, connection);
+        if (!updated) return updated.error();
+        auto audited = api::audit(database, call, "connection.update", "connection:" + call.org.name + "/" + connection.name,
+                                  {{"auth_mode", connection.auth_mode},
+                                   {"settings", checked.value()},
+                                   {"changed_settings", changed},
+                                   {"inline_credentials", inline_change}});
+        if (!audited) return audited.error();
+        return api::json_response(200, connection_json(updated.value()));
+    });
+}
+
 }  // namespace
 
 void add_connection_routes(Router& router, const ApiContext& context) {
     const store::Database& database = context.database;
 
     router.add("POST", "/v1/connections",
-               api::guarded(database, auth::Role::admin,
-                            [&context](const Call& call) { return create_connection(context, call); }));
+               api::holding_secrets(api::guarded(database, auth::Role::admin, [&context](const Call& call) {
+                   return create_connection(context, call);
+               })));
+
+    router.add("PATCH", "/v1/connections/{name}",
+               api::holding_secrets(api::guarded(database, auth::Role::admin, [&context](const Call& call) {
+                   return update_connection(context, call);
+               })));
 
     router.add("GET", "/v1/connections",
                api::guarded(database, auth::Role::admin, [&database](const Call& call) -> Result<HttpResponse> {

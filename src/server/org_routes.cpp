@@ -36,7 +36,7 @@ void add_org_routes(Router& router, const ApiContext& context) {
     // A new org comes with its first admin service account and key, shown
     // once, as `server init` does for the first org.
     router.add("POST", "/v1/orgs",
-               api::guarded(database, auth::Role::admin, [&context](const Call& call) -> Result<HttpResponse> {
+               api::holding_secrets(api::guarded(database, auth::Role::admin, [&context](const Call& call) -> Result<HttpResponse> {
                    if (!is_server_admin(context, call)) {
                        return Error{ErrorKind::permission_denied,
                                     "only admins of org '" + context.system_org + "' create orgs"};
@@ -60,7 +60,7 @@ void add_org_routes(Router& router, const ApiContext& context) {
                        answer["api_key"] = std::string(key.token.reveal());  // the only time it is shown
                        return api::json_response(201, answer);
                    });
-               }));
+               })));
 }
 
 }  // namespace tether::server

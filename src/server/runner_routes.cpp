@@ -176,8 +176,9 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                    });
                })));
 
+    // The answer holds the runner's private key and API key.
     router.add("POST", "/v1/runners/{name}/credentials",
-               api::guarded(database, auth::Role::admin, api::revoking(context.tunnels, [&context](const Call& call) -> Result<HttpResponse> {
+               api::holding_secrets(api::guarded(database, auth::Role::admin, api::revoking(context.tunnels, [&context](const Call& call) -> Result<HttpResponse> {
                    auto body = api::json_body(call.request, {"revoke_others"});
                    if (!body) return body.error();
                    bool revoke_others = false;
@@ -190,7 +191,7 @@ void add_runner_routes(Router& router, const ApiContext& context) {
                    auto runner = named_runner(context.database, call);
                    if (!runner) return runner.error();
                    return issue_credentials(context, call, runner.value(), revoke_others);
-               })));
+               }))));
 
     // One set of credentials, named by its API key id and certificate
     // fingerprint: what `generate-credentials` revokes when it cannot write

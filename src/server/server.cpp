@@ -62,14 +62,17 @@ pki::CertificateAuthority load_authority(const DataDir& data) {
             loaded(pki::Certificate::from_pem(certificate_pem.reveal()), data.ca_certificate())};
 }
 
-// The key that seals inline connection credentials. Like ssh with a
-// private key, the server refuses one that others can read.
+// The key that seals org keys and inline connection credentials. An
+// unfinished rotation leaves the store sealed under a key this file may not
+// hold: finishing it comes first.
 Secret load_master_key(const DataDir& data) {
-    if (auto mode = crypto::check_private_mode(data.master_key()); !mode) {
-        fail(ExitCode::config, "cannot use " + data.master_key().string() + ": " + mode.error().message);
+    if (std::filesystem::exists(data.next_master_key())) {
+        fail(ExitCode::config, "a master-key rotation did not finish (" + data.next_master_key().string() +
+                                   " exists): run `tether server rotate-master-key` again to finish it");
     }
-    auto text = loaded(crypto::read_private_file(data.master_key(), 4096), data.master_key());
-    return loaded(crypto::parse_master_key(text.reveal()), data.master_key());
+    auto key = read_master_key(data.master_key());
+    if (!key) fail(ExitCode::config, "cannot use " + data.master_key().string() + ": " + key.error().message);
+    return std::move(key).value();
 }
 
 std::string setting(const store::Database& database, std::string_view key) {
@@ -119,6 +122,8 @@ int run(const ServerConfig& config) {
     raise_open_file_limit();
     DataDir data{config.data_dir};
     check_data_dir(data);
+    auto lock = DataDirLock::acquire(data);
+    if (!lock) fail(lock.error());
     auto tls = server_tls(data);
     auto database = store::Database::open(data.database());
     if (!database) fail(ExitCode::unavailable, database.error().message);
@@ -191,6 +196,13 @@ int run(const ServerConfig& config) {
     server_log.info("tunnel listening", {{"address", tunnel_bound.value().to_string()}});
     auto bound = listener.listen(config.api_listen);
     if (!bound) fail(bound.error());
+    // Port 0 picks a free port: credentials files name the one it picked.
+    if (config.public_api_url.empty() && config.api_listen.port == 0) {
+        api_context.api_endpoint = "https://" + HostPort{hostname, bound.value().port}.to_string();
+    }
+    if (config.public_tunnel_address.empty() && config.tunnel_listen.port == 0) {
+        api_context.tunnel_endpoint = HostPort{hostname, tunnel_bound.value().port}.to_string();
+    }
     server_log.info("api listening", {{"address", bound.value().to_string()}, {"data_dir", config.data_dir.string()}});
 
     io.run();

@@ -65,4 +65,21 @@ Result<Done> delete_connection(const Database& database, std::int64_t id, std::i
                    [&](Statement& s) { s.bind(1, now).bind(2, id); });
 }
 
+Result<Connection> update_connection(const Database& database, const Connection& connection) {
+    auto updated = execute(database,
+                           "UPDATE connections SET auth_mode = ?, settings = ?, sealed_credentials = ? "
+                           "WHERE id = ? AND deleted_at IS NULL",
+                           [&](Statement& s) {
+                               s.bind(1, connection.auth_mode).bind(2, connection.settings);
+                               if (connection.sealed_credentials) {
+                                   s.bind_blob(3, *connection.sealed_credentials);
+                               } else {
+                                   s.bind(3, std::nullopt);
+                               }
+                               s.bind(4, connection.id);
+                           });
+    if (!updated) return updated.error();
+    return find_connection(database, connection.org_id, connection.name);
+}
+
 }  // namespace tether::store

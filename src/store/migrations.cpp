@@ -170,6 +170,44 @@ UPDATE audit_log SET seq = numbered.seq
 CREATE UNIQUE INDEX audit_log_org_seq ON audit_log(org, seq);
 )sql";
 
+// Secrets and variables: names per org and kind, each with numbered
+// versions. A secret version's content is sealed under its org's key
+// (org_keys, itself sealed under the master key); a variable's is its text.
+// A destroyed version keeps its row (number, size, fingerprint, who and
+// when) without content.
+constexpr std::string_view schema_v5 = R"sql(
+CREATE TABLE org_keys (
+    org_id     INTEGER PRIMARY KEY REFERENCES orgs(id),
+    sealed_key BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE org_values (
+    id          INTEGER PRIMARY KEY,
+    org_id      INTEGER NOT NULL REFERENCES orgs(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('secret', 'variable')),
+    name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+    description TEXT NOT NULL DEFAULT '',
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (org_id, kind, name)
+);
+
+CREATE TABLE value_versions (
+    value_id    INTEGER NOT NULL REFERENCES org_values(id),
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    state       TEXT NOT NULL CHECK (state IN ('enabled', 'disabled', 'destroyed')),
+    content     BLOB,
+    size        INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    changed_at  INTEGER,
+    PRIMARY KEY (value_id, version),
+    CHECK ((state = 'destroyed') = (content IS NULL))
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -178,6 +216,7 @@ const std::vector<Migration>& migrations() {
         {2, "operations and live tunnels", schema_v2},
         {3, "connections", schema_v3},
         {4, "one audit chain per org", schema_v4},
+        {5, "secrets and variables, and a key per org", schema_v5},
     };
     return all;
 }

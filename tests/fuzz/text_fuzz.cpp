@@ -1,12 +1,15 @@
-// Any bytes as percent-encoded text and as a duration: decoding what
-// encoding made gives the bytes back; a duration that parses formats to
-// text that parses to the same duration.
+// Any bytes as percent-encoded text, as a duration, as text holding
+// ${secret:…} references and as UTF-8: decoding what encoding made gives
+// the bytes back; a duration that parses formats to text that parses to
+// the same duration; each reference found, written back, is found again
+// alone.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "tether/core/duration.h"
+#include "tether/core/references.h"
 #include "tether/core/text.h"
 
 namespace text = tether::text;
@@ -25,5 +28,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto again = tether::parse_duration(tether::format_duration(*duration));
         if (!again || *again != *duration) __builtin_trap();
     }
+    if (auto pieces = tether::references::split(input)) {
+        for (const auto& piece : pieces.value()) {
+            if (!piece.reference) continue;
+            auto again = tether::references::split(piece.reference->text());
+            if (!again || again.value().size() != 1 || !again.value()[0].reference ||
+                !(*again.value()[0].reference == *piece.reference)) {
+                __builtin_trap();
+            }
+        }
+    }
+    (void)tether::text::is_valid_utf8(input);
     return 0;
 }

@@ -6,37 +6,13 @@
 
 #include <thread>
 
-#include "common/script_server.h"
+#include "moto.h"
 #include "runner_fixture.h"
 
 using namespace tether::testing;
 using nlohmann::json;
 
 namespace {
-
-const std::string moto_script = TETHER_SOURCE_DIR "/tests/fakes/moto_server.py";
-
-// moto, with signature and policy checks unless told otherwise, and the
-// keys it made.
-struct Moto {
-    ScriptServer server;
-    json keys;
-
-    explicit Moto(bool check_auth = true)
-        : server(moto_script, check_auth ? std::vector<std::string>{"--check-auth"} : std::vector<std::string>{}) {
-        std::string out = server.output();
-        std::size_t at = out.find("keys ");  // printed right after "listening"
-        for (int wait = 0; wait < 100 && (at == std::string::npos || out.find('\n', at) == std::string::npos); ++wait) {
-            std::this_thread::sleep_for(50ms);
-            out = server.output();
-            at = out.find("keys ");
-        }
-        REQUIRE_MESSAGE(at != std::string::npos, "moto_server.py printed no keys: ", out);
-        keys = json::parse(out.substr(at + 5, out.find('\n', at) - at - 5));
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
-    std::string credentials(const std::string& user) const { return keys[user].dump(); }
-};
 
 const std::string everything_policy =
     "[policy]\noperations = [\"system.*\", \"aws.call\"]\nconnections = [\"*\"]\nproviders = [\"aws\"]\n"

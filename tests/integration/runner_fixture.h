@@ -41,10 +41,13 @@ struct RunningRunner {
             options);
     }
 
-    // Waits for the tunnel to be up (the runner's log says so).
+    // Waits for both phases: the tunnel up and the control-plane session
+    // over the API (the runner's log says each).
     void wait_until_connected() {
         auto up = process->wait_for_log("tunnel up");
         REQUIRE_MESSAGE(up, process->err());
+        auto api = process->wait_for_log("control plane session up");
+        REQUIRE_MESSAGE(api, process->err());
     }
 
     std::filesystem::path audit_file() const { return dir / "audit.jsonl"; }

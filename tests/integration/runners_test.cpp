@@ -73,8 +73,11 @@ TEST_CASE("a credentials file is 0600, versioned, and its key, certificate, CA a
     CHECK(file["org"] == "default");
     CHECK(file["runner"] == "db-7");
     CHECK(file["runner_id"].get<std::string>().rfind("rn_", 0) == 0);
-    CHECK(file["tunnel_endpoint"] == "localhost:7443");
-    CHECK(file["api_endpoint"].get<std::string>().rfind("https://localhost:", 0) == 0);
+    // The server listens on free ports (0): the file names the ones it took.
+    std::string tunnel_port = server.tunnel_address.substr(server.tunnel_address.rfind(':') + 1);
+    std::string api_port = server.address.substr(server.address.rfind(':') + 1);
+    CHECK(file["tunnel_endpoint"] == "localhost:" + tunnel_port);
+    CHECK(file["api_endpoint"] == "https://localhost:" + api_port);
 
     auto certificate = tether::pki::Certificate::from_pem(file["certificate"].get<std::string>()).value();
     auto key = tether::pki::PrivateKey::from_pem(file["private_key"].get<std::string>()).value();

@@ -153,12 +153,23 @@ TEST_CASE("SIGTERM stops the server cleanly with exit 0, and so does SIGINT, eve
     }
 }
 
-TEST_CASE("a port already in use exits 69 naming the address") {
+TEST_CASE("a port already in use exits 69 naming the address; so does a data dir another server holds") {
     RunningServer first;
-    Outcome second = run({"server", "--data-dir", first.data.string(), "--api-listen", first.address});
+    TempDir other;
+    Outcome init = run({"server", "init", "--data-dir", (other / "data").string(), "--hostname", "localhost"});
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    Outcome second = run({"server", "--data-dir", (other / "data").string(), "--api-listen", first.address,
+                          "--tunnel-listen", "127.0.0.1:0"});
     CHECK(second.exit_code == 69);
     CHECK(second.err.find("cannot listen on " + first.address) != std::string::npos);
     CHECK(second.err.find("in use") != std::string::npos);
+
+    // The same data dir: refused before it touches the store or a port.
+    Outcome twin = run({"server", "--data-dir", first.data.string(), "--api-listen", "127.0.0.1:0", "--tunnel-listen",
+                        "127.0.0.1:0"});
+    CHECK(twin.exit_code == 69);
+    CHECK(twin.err.find("is in use by another tether process") != std::string::npos);
+    CHECK(first.admin({"status"}).exit_code == 0);
 }
 
 TEST_CASE("the server resolves a host name for its listen address") {

@@ -214,7 +214,9 @@ TEST_CASE("the tunnel goes through an HTTPS_PROXY with CONNECT (an independent p
     CHECK(run_operation(server, {"--runner", "behind-proxy", "system.info"})["status"] == "succeeded");
     runner.process->stop(SIGTERM);
 
-    Options bypass{.env = {{"HTTPS_PROXY", "http://127.0.0.1:1"}, {"NO_PROXY", "127.0.0.1"}}};
+    // The API (https://localhost:…) goes the same way as the tunnel.
+    CHECK(proxy.printed("CONNECT localhost:" + server.address.substr(server.address.rfind(':') + 1) + " 200"));
+    Options bypass{.env = {{"HTTPS_PROXY", "http://127.0.0.1:1"}, {"NO_PROXY", "127.0.0.1,localhost"}}};
     RunningRunner direct(server, credentials, "", bypass);
     direct.wait_until_connected();
 }

@@ -28,6 +28,8 @@ void add_aws_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chos
 // Adds `kubectl get …`.
 void add_kubectl_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 
+// Adds `secret …` and `var …`.
+void add_value_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 // Adds `op …`.
 void add_operation_commands(CLI::App& admin, const std::shared_ptr<AdminCommand>& chosen);
 

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <stdexcept>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -24,6 +26,8 @@ enum class ErrorKind {
 };
 
 const char* to_string(ErrorKind kind);
+// The kind to_string() names; nothing for any other text.
+std::optional<ErrorKind> parse_error_kind(std::string_view name);
 
 // The exit code a command ends with when it fails with this kind of error.
 ExitCode exit_code_for(ErrorKind kind);

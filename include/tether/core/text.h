@@ -32,4 +32,8 @@ bool has_control_character(std::string_view text, bool allow_tab = false);
 // that is not '%' and two hex digits (what was appended so far stays).
 bool append_percent_decoded(std::string& out, std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
 }  // namespace tether::text

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include "tether/core/error.h"
 #include "tether/core/settings.h"
@@ -39,10 +40,14 @@ using TlsContext = std::shared_ptr<boost::asio::ssl::context>;
 
 class ConnectionPool {
 public:
-    // `system_tls` serves https requests that bring no TlsContext of their
-    // own. Errors from building it (no system CAs) come back here.
-    static Result<std::shared_ptr<ConnectionPool>> create(boost::asio::any_io_executor executor, PoolOptions options,
-                                                          const config::Environment& env);
+    // The system's CAs (or SSL_CERT_FILE/SSL_CERT_DIR) serve https requests
+    // that bring no TlsContext of their own; a pool without them still
+    // serves those that do (the runner's own server, whose CA it carries).
+    static std::shared_ptr<ConnectionPool> create(boost::asio::any_io_executor executor, PoolOptions options,
+                                                  const config::Environment& env);
+    // Why there are no system CAs (failed_precondition naming the file or
+    // directory), or nothing; what a request that needed them fails with.
+    const std::optional<Error>& system_trust_error() const;
     ~ConnectionPool();
 
     // One exchange; `request.timeout` bounds it all (connect, proxy,

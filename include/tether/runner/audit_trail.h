@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tether/core/error.h"
 
@@ -25,12 +26,17 @@ struct AuditRecord {
     std::string outcome;     // "succeeded", or the error kind: "permission_denied", "unavailable"…
     std::chrono::milliseconds duration{0};
     std::optional<std::string> endpoint;  // the target host, when the operation reached one
+    // The references the operation's parameters and connection resolved
+    // ("${secret:db-password@3}": never their values), and those whose
+    // values were found in its result and redacted there.
+    std::vector<std::string> references;
+    std::vector<std::string> redacted;
 };
 
 // {"time":"2025-01-02T03:04:05.678Z","request_id":…,"operation":…,
 //  "connection":…,"auth_mode":…,"outcome":…,"duration_ms":12,"endpoint":…}
 // plus a newline; an empty connection or auth mode and a missing endpoint
-// are null. Invalid UTF-8 becomes U+FFFD.
+// are null; "references" and "redacted" follow when there are any. Invalid UTF-8 becomes U+FFFD.
 std::string to_json_line(const AuditRecord& record);
 
 class AuditTrail {

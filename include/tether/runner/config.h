@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct RunnerConfig {
     std::chrono::milliseconds connect_timeout{15'000};
     std::chrono::milliseconds reconnect_initial{500};
     std::chrono::milliseconds reconnect_max{60'000};
+    std::optional<std::chrono::milliseconds> value_cache_ttl;  // none: every operation fetches afresh
+    std::chrono::milliseconds value_timeout{10'000};            // one request to the API for values
     providers::BuiltinOptions providers;  // the exec provider's program
 
     bool credentials_in_environment() const { return credentials.empty(); }

@@ -28,6 +28,13 @@ struct Policy {
     std::vector<std::string> auth_modes;   // "inline", "runner-delegated", "cross-account"
     std::vector<std::string> providers;    // "aws", "gcp", "azure", "kubernetes", "exec"
     std::vector<std::string> endpoints;    // hosts that may receive credentials: "host" or "host:port"
+    // What a reference may resolve (docs/secrets.md): names of the org's
+    // secrets and variables, names of this runner's environment variables,
+    // and directories (absolute) whose files ${file:…} may read.
+    std::vector<std::string> secrets;
+    std::vector<std::string> variables;
+    std::vector<std::string> environment;
+    std::vector<std::string> files;
 
     bool allows_operation(std::string_view type) const;
     bool allows_connection(std::string_view name) const;
@@ -36,6 +43,12 @@ struct Policy {
     // Host names compare without regard to case; an IPv6 host comes
     // without brackets.
     bool allows_endpoint(std::string_view host, std::uint16_t port) const;
+    bool allows_secret(std::string_view name) const;
+    bool allows_variable(std::string_view name) const;
+    bool allows_environment(std::string_view name) const;
+    // `path` as it is on disk (canonical: no "..", no symlink left) lies
+    // inside one of the directories.
+    bool allows_file(const std::string& canonical_path) const;
 
     // One line for the start-up log: "operations=[system.*] connections=[] …".
     std::string summary() const;

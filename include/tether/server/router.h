@@ -27,6 +27,9 @@ struct HttpResponse {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
+    // The request or this answer holds a secret: the listener wipes both
+    // (and its read buffer) once the answer is written.
+    bool sensitive = false;
 };
 
 // {"error":{"code":…,"message":…},"request_id":…}: the one error shape of the API.

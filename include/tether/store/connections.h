@@ -36,5 +36,8 @@ Result<Connection> find_connection(const Database& database, std::int64_t org_id
 // The org's live connections by name.
 Result<std::vector<Connection>> list_connections(const Database& database, std::int64_t org_id);
 Result<Done> delete_connection(const Database& database, std::int64_t id, std::int64_t now);
+// A live connection's auth mode, settings and sealed credentials, as given
+// (its provider and name stay); not_found when it is gone.
+Result<Connection> update_connection(const Database& database, const Connection& connection);
 
 }  // namespace tether::store

@@ -80,3 +80,42 @@ TEST_CASE("the master key file form: 64 hex characters, a trailing newline allow
     CHECK(refused.error().message.find("not hex") != std::string::npos);
     CHECK(crypto::master_key_id(std::move(crypto::parse_master_key(hex)).value()).size() == 16);
 }
+
+TEST_CASE("rewrap moves a record to a new master key and leaves its ciphertext as it was") {
+    Secret old_master = fresh_master_key();
+    Secret new_master = fresh_master_key();
+    std::string secret = "db-password-7f3a";
+    auto sealed = crypto::seal(old_master, "org:1\nsecret:db\nversion:1", secret);
+    REQUIRE(sealed);
+    auto moved = crypto::rewrap(old_master, new_master, "org:1\nsecret:db\nversion:1", sealed.value());
+    REQUIRE(moved);
+    // Only the key id, the key nonce and the sealed data key change.
+    constexpr std::size_t data_part = 3 + 8 + 12 + 32 + 16;
+    CHECK(moved.value().size() == sealed.value().size());
+    CHECK(moved.value().substr(data_part) == sealed.value().substr(data_part));
+    CHECK(moved.value().substr(3, 8) != sealed.value().substr(3, 8));
+
+    auto opened = crypto::open(new_master, "org:1\nsecret:db\nversion:1", moved.value());
+    REQUIRE(opened);
+    CHECK(opened.value().reveal() == secret);
+    auto stale = crypto::open(old_master, "org:1\nsecret:db\nversion:1", moved.value());
+    REQUIRE_FALSE(stale);
+    CHECK(stale.error().kind == ErrorKind::permission_denied);
+
+    SUBCASE("the old key must be the one it was sealed under, and the record its own") {
+        CHECK(crypto::rewrap(new_master, old_master, "org:1\nsecret:db\nversion:1", sealed.value()).error().kind ==
+              ErrorKind::permission_denied);
+        CHECK(crypto::rewrap(old_master, new_master, "org:2\nsecret:db\nversion:1", sealed.value()).error().kind ==
+              ErrorKind::invalid_argument);
+        CHECK_FALSE(crypto::rewrap(old_master, new_master, "record", "te1 not a record"));
+    }
+}
+
+TEST_CASE("a new key is 32 random bytes and can serve as the key above a record") {
+    Secret org_key = crypto::new_key();
+    CHECK(org_key.size() == 32);
+    CHECK(org_key.reveal() != crypto::new_key().reveal());
+    auto sealed = crypto::seal(org_key, "value", "text");
+    REQUIRE(sealed);
+    CHECK(crypto::open(org_key, "value", sealed.value()).value().reveal() == "text");
+}

@@ -53,8 +53,8 @@ struct Pki : tether::testing::TempDir {
 std::shared_ptr<http::ConnectionPool> make_pool(boost::asio::io_context& io, const config::Environment& env,
                                                 http::PoolOptions options = {}) {
     auto pool = http::ConnectionPool::create(io.get_executor(), std::move(options), env);
-    REQUIRE_MESSAGE(pool, pool.error().message);
-    return pool.value();
+    REQUIRE_FALSE(pool->system_trust_error());
+    return pool;
 }
 
 // Runs one send to completion on `io`.
@@ -153,10 +153,14 @@ TEST_CASE("connection pool: trust comes from SSL_CERT_FILE or the system store, 
     auto empty_dir = make_pool(io, environment_of({{"SSL_CERT_DIR", test.path.string()}}));
     CHECK_FALSE(send(io, *empty_dir, request_for(base(server) + "/")));
 
+    // Without system CAs the pool still exists; what needed them fails saying why.
     auto missing = http::ConnectionPool::create(io.get_executor(), {}, environment_of({{"SSL_CERT_FILE", "/nonexistent/ca.pem"}}));
-    REQUIRE_FALSE(missing);
-    CHECK(missing.error().kind == ErrorKind::failed_precondition);
-    CHECK(missing.error().message.starts_with("cannot load the CAs of SSL_CERT_FILE /nonexistent/ca.pem"));
+    REQUIRE(missing->system_trust_error());
+    CHECK(missing->system_trust_error()->message.starts_with("cannot load the CAs of SSL_CERT_FILE /nonexistent/ca.pem"));
+    auto untrusted = send(io, *missing, request_for(base(server) + "/"));
+    REQUIRE_FALSE(untrusted);
+    CHECK(untrusted.error().kind == ErrorKind::failed_precondition);
+    CHECK(untrusted.error().message.starts_with("cannot load the CAs of SSL_CERT_FILE /nonexistent/ca.pem"));
 }
 
 TEST_CASE("connection pool: a peer's own TLS context carries its CA and a client certificate; pools stay apart") {

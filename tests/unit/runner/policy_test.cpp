@@ -40,7 +40,8 @@ TEST_CASE("a fresh policy allows the system operations and nothing else") {
     CHECK_FALSE(policy.allows_auth_mode("inline"));
     CHECK_FALSE(policy.allows_provider("aws"));
     CHECK_FALSE(policy.allows_endpoint("sts.amazonaws.com", 443));
-    CHECK(policy.summary() == "operations=[system.*] connections=[] auth_modes=[] providers=[] endpoints=[]");
+    CHECK(policy.summary() == "operations=[system.*] connections=[] auth_modes=[] providers=[] endpoints=[] secrets=[] variables=[] "
+                              "environment=[] files=[]");
 }
 
 TEST_CASE("each list allows what one of its patterns matches") {
@@ -55,7 +56,7 @@ TEST_CASE("each list allows what one of its patterns matches") {
     CHECK_FALSE(policy.allows_provider("exec"));
     CHECK(policy.summary() ==
           "operations=[system.*,aws.call] connections=[prod-*] auth_modes=[runner-delegated] "
-          "providers=[aws,kubernetes] endpoints=[]");
+          "providers=[aws,kubernetes] endpoints=[] secrets=[] variables=[] environment=[] files=[]");
 }
 
 TEST_CASE("endpoint patterns: host for any port, host:port for one, host names without regard to case") {

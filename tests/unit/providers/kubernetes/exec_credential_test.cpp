@@ -30,7 +30,7 @@ kube::ExecSettings settings() {
     return out;
 }
 
-std::string parse_error(const std::string& output, std::string api_version = std::string(kube::exec_api_v1)) {
+std::string credential_parse_error(const std::string& output, std::string api_version = std::string(kube::exec_api_v1)) {
     auto parsed = kube::parse_exec_credential(output, plugin("/bin/plugin", std::move(api_version)));
     REQUIRE_FALSE(parsed);
     CHECK(parsed.error().kind == ErrorKind::invalid_argument);
@@ -71,23 +71,23 @@ TEST_CASE("kubernetes exec: a token answer with an expiry, and a client certific
 
 TEST_CASE("kubernetes exec: every malformed answer is refused, naming the plugin, never a value") {
     const std::string head = R"({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", )";
-    CHECK(parse_error("SECRETVALUE") == "its output is not JSON (byte 0: invalid literal)");
-    CHECK(parse_error(R"(["SECRETVALUE"])") == "its output is not a JSON object");
-    CHECK(parse_error(R"({"apiVersion": "client.authentication.k8s.io/v1", "status": {"token": "SECRETVALUE"}})") ==
+    CHECK(credential_parse_error("SECRETVALUE") == "its output is not JSON (byte 0: invalid literal)");
+    CHECK(credential_parse_error(R"(["SECRETVALUE"])") == "its output is not a JSON object");
+    CHECK(credential_parse_error(R"({"apiVersion": "client.authentication.k8s.io/v1", "status": {"token": "SECRETVALUE"}})") ==
           "kind is not ExecCredential");
-    CHECK(parse_error(R"({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential",
+    CHECK(credential_parse_error(R"({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential",
                           "status": {"token": "SECRETVALUE"}})") ==
           "apiVersion client.authentication.k8s.io/v1beta1 is not the configured client.authentication.k8s.io/v1");
-    CHECK(parse_error(R"({"kind": "ExecCredential", "status": {"token": "SECRETVALUE"}})") ==
+    CHECK(credential_parse_error(R"({"kind": "ExecCredential", "status": {"token": "SECRETVALUE"}})") ==
           "apiVersion (none) is not the configured client.authentication.k8s.io/v1");
-    CHECK(parse_error(head + R"("spec": {}})") == "no status");
-    CHECK(parse_error(head + R"("status": {}})") == "status has neither token nor clientCertificateData and clientKeyData");
-    CHECK(parse_error(head + R"("status": {"clientKeyData": "SECRETVALUE"}})") ==
+    CHECK(credential_parse_error(head + R"("spec": {}})") == "no status");
+    CHECK(credential_parse_error(head + R"("status": {}})") == "status has neither token nor clientCertificateData and clientKeyData");
+    CHECK(credential_parse_error(head + R"("status": {"clientKeyData": "SECRETVALUE"}})") ==
           "status has only one of clientCertificateData and clientKeyData");
     auto typed = kube::parse_exec_credential(head + R"("status": {"token": 7}})", plugin("/bin/plugin"));
     REQUIRE_FALSE(typed);
     CHECK(typed.error().message == "kubernetes exec plugin /bin/plugin answered with status.token not a string");
-    CHECK(parse_error(head + R"("status": {"token": "SECRETVALUE", "expirationTimestamp": "tomorrow"}})")
+    CHECK(credential_parse_error(head + R"("status": {"token": "SECRETVALUE", "expirationTimestamp": "tomorrow"}})")
               .starts_with("status.expirationTimestamp: "));
 }
 
