@@ -453,3 +453,30 @@ TEST_CASE("connection update: settings, auth mode and credentials change as one 
     CHECK(trail.out.find("connection.update") != std::string::npos);
     CHECK(trail.out.find("inline-secret-5Vb") == std::string::npos);
 }
+
+TEST_CASE("an unreachable API: the runner keeps its tunnel, withholds READY, and an operation's secret fails unavailable after retrying within its deadline") {
+    RunningServer server;
+    auto credentials = make_credentials(server, "cut-off", server.dir / "cut-off");
+    std::filesystem::path config = credentials.parent_path() / "runner.toml";
+    write_file(config, value_policy + "[values]\ntimeout = \"1s\"\n");
+    // An API address where nothing listens.
+    std::vector<std::string> args = {"runner", "--credentials", credentials.string(), "--config", config.string(),
+                                     "--tunnel-endpoint", server.tunnel_address, "--api-endpoint", "https://127.0.0.1:1",
+                                     "--log-format", "json"};
+    Process cut_off(args);
+    REQUIRE(cut_off.wait_for_log("tunnel up"));
+    REQUIRE(cut_off.wait_for_log("cannot reach the server's API; retrying with backoff"));
+    set_secret(server, "db-password", db_password);
+    json submitted = server.call("POST", "/v1/operations",
+                                 {{"runner", "cut-off"}, {"type", "system.echo"}, {"params", {{"v", "${secret:db-password}"}}},
+                                  {"timeout", "3s"}},
+                                 201);
+    json ended = wait_for_status(server, submitted["id"], 20s);
+    CHECK(ended["status"] == "failed");
+    CHECK(ended["error"]["code"] == "unavailable");
+    CHECK(cut_off.err().find("cannot reach the control plane for values; retrying") != std::string::npos);
+    // Operations without references run as ever.
+    json plain = server.call("POST", "/v1/operations", {{"runner", "cut-off"}, {"type", "system.info"}}, 201);
+    CHECK(wait_for_status(server, plain["id"])["status"] == "succeeded");
+    CHECK(cut_off.err().find("control plane session up") == std::string::npos);
+}
