@@ -247,7 +247,9 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
                                     {{"request_id", id}, {"operation", flight->request.operation},
                                      {"references", joined_references(flight->redacted)}});
                 }
+                // What the references put in clear goes with the operation.
                 providers::wipe_json(params);
+                if (connection) providers::wipe_json(connection->settings);
             }
             self->answer(id, flight, std::move(outcome));
         },
