@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <iostream>
 
 #include "tether/admin/account_commands.h"
@@ -31,10 +30,7 @@ std::pair<std::string, std::string> name_and_version(const std::string& text, co
     std::size_t at = text.rfind('@');
     std::string name = text.substr(0, at);
     std::string version = at == std::string::npos ? "" : text.substr(at + 1);
-    std::int64_t number = 0;
-    auto [end, ec] = std::from_chars(version.data(), version.data() + version.size(), number);
-    if (!references::is_valid_value_name(name) || version.empty() || ec != std::errc{} ||
-        end != version.data() + version.size() || number < 1) {
+    if (!references::is_valid_value_name(name) || !references::parse_version(version)) {
         fail(ExitCode::usage, std::string("name the ") + kind + " version as NAME@VERSION, such as db-password@2");
     }
     return {name, version};

@@ -50,13 +50,9 @@ Result<Reference> parse_body(Source source, std::string_view body, std::size_t a
             reference.name = std::string(name);
             if (sign != std::string_view::npos) {
                 std::string_view digits = body.substr(sign + 1);
-                std::int64_t version = 0;
-                auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
-                if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || version < 1 ||
-                    digits[0] == '0') {
-                    return malformed(at, source, "has a version that is not a whole number from 1");
-                }
-                reference.version = version;
+                // In a reference, written without leading zeros.
+                reference.version = digits.starts_with('0') ? std::nullopt : parse_version(digits);
+                if (!reference.version) return malformed(at, source, "has a version that is not a whole number from 1");
             }
             return reference;
         }
@@ -99,6 +95,13 @@ bool Reference::operator<(const Reference& other) const {
 
 bool Reference::operator==(const Reference& other) const {
     return source == other.source && name == other.name && version == other.version;
+}
+
+std::optional<std::int64_t> parse_version(std::string_view text) {
+    std::int64_t version = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || version < 1) return std::nullopt;
+    return version;
 }
 
 bool mentions_reference(std::string_view text) {

@@ -27,8 +27,6 @@ using references::Source;
 
 namespace {
 
-constexpr std::size_t max_references = 64;
-
 // One string that holds references, cut into its pieces.
 struct Holder {
     std::string* text;
@@ -238,7 +236,7 @@ asio::awaitable<Result<ResolvedValues>> ValueResolver::resolve(const std::string
             if (piece.reference) distinct.insert(*piece.reference);
         }
     }
-    if (distinct.size() > max_references) {
+    if (distinct.size() > references::max_references) {
         co_return Error{ErrorKind::invalid_argument, "an operation may hold at most 64 distinct references"};
     }
 

@@ -1,5 +1,3 @@
-#include <charconv>
-
 #include "api_support.h"
 #include "loggers.h"
 #include "secret_material.h"
@@ -17,8 +15,6 @@ using api::Call;
 using nlohmann::json;
 using store::ValueKind;
 
-constexpr std::size_t max_references = 64;
-
 struct Wanted {
     ValueKind kind;
     std::string name;
@@ -31,7 +27,7 @@ std::string target_of(const Call& call, const Wanted& wanted) {
 
 Result<std::vector<Wanted>> wanted_of(const json& body) {
     auto list = body.find("references");
-    if (list == body.end() || !list->is_array() || list->empty() || list->size() > max_references) {
+    if (list == body.end() || !list->is_array() || list->empty() || list->size() > references::max_references) {
         return Error{ErrorKind::invalid_argument, "references must be an array of 1 to 64 references"};
     }
     std::vector<Wanted> out;

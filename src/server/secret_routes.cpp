@@ -1,7 +1,5 @@
 #include "secret_routes.h"
 
-#include <charconv>
-
 #include "api_support.h"
 #include "secret_material.h"
 #include "tether/core/references.h"
@@ -42,12 +40,9 @@ Result<std::string> checked_name(ValueKind kind, std::string_view name) {
 }
 
 Result<std::int64_t> checked_version(std::string_view text) {
-    std::int64_t version = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || version < 1) {
-        return Error{ErrorKind::invalid_argument, "a version is a whole number from 1"};
-    }
-    return version;
+    auto version = references::parse_version(text);
+    if (!version) return Error{ErrorKind::invalid_argument, "a version is a whole number from 1"};
+    return *version;
 }
 
 json optional_number(const std::optional<std::int64_t>& value) { return value ? json(*value) : json(); }

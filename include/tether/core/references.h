@@ -49,6 +49,13 @@ struct Piece {
 // source (the rest may be a mistyped secret).
 Result<std::vector<Piece>> split(std::string_view text);
 
+// A version as written after '@' or in an API path: a whole number from 1;
+// nothing for anything else.
+std::optional<std::int64_t> parse_version(std::string_view text);
+
+// References one operation may hold, and one resolution may ask for.
+inline constexpr std::size_t max_references = 64;
+
 // Whether `text` holds a reference at all: the cheap test before split().
 bool mentions_reference(std::string_view text);
 
