@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "tether/core/secret.h"
 #include "tether/core/text.h"
 
 namespace tether {
@@ -216,6 +217,14 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth) {
         // pass, which gets one, says it the same way as check_json.
         auto checked = check_json(text, max_depth);
         return checked ? Error{ErrorKind::invalid_argument, describe(error)} : checked.error();
+    }
+}
+
+void wipe_json(nlohmann::json& value) {
+    if (value.is_string()) {
+        wipe(value.get_ref<std::string&>());
+    } else if (value.is_structured()) {
+        for (auto& item : value) wipe_json(item);
     }
 }
 

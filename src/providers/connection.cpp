@@ -304,6 +304,42 @@ Result<json> check_definition(const ConnectionDefinition& definition) {
     return settings;
 }
 
+Result<ConnectionConfig> parse_connection(std::string name, const Secret& json_text) {
+    ConnectionConfig config;
+    config.name = std::move(name);
+    auto wrong = [&config](std::string what) {
+        return Error{ErrorKind::invalid_argument, "connection " + config.name + ": the server sent it with " + what};
+    };
+    // Settings are strings inside an object: two levels.
+    auto parsed = parse_json(json_text.reveal(), 2);
+    if (!parsed) return wrong("malformed JSON (" + parsed.error().message + ")");
+    json& object = parsed.value();
+    struct Wiped {
+        json& value;
+        ~Wiped() { wipe_json(value); }
+    } wiped{object};
+    if (!object.is_object()) return wrong("JSON that is not an object");
+    for (auto& [key, value] : object.items()) {
+        if (key == "provider" || key == "auth_mode") {
+            if (!value.is_string() || value.get_ref<const std::string&>().empty()) return wrong(key + " not a string");
+            (key == "provider" ? config.provider : config.auth_mode) = value.get<std::string>();
+        } else if (key == "settings") {
+            if (!value.is_object()) return wrong("settings not an object");
+            for (const auto& [setting, text] : value.items()) {
+                if (!text.is_string()) return wrong("setting " + setting.substr(0, 64) + " not a string");
+            }
+            config.settings = value;
+        } else if (key == "credentials") {
+            if (!value.is_string()) return wrong("credentials not a string");
+            config.inline_credentials = Secret(value.get_ref<const std::string&>());
+        } else {
+            return wrong("an unknown member '" + key.substr(0, 64) + "'");
+        }
+    }
+    if (config.provider.empty() || config.auth_mode.empty()) return wrong("no provider or auth_mode");
+    return config;
+}
+
 std::string ConnectionConfig::setting(std::string_view key) const {
     auto found = settings.find(key);
     if (found == settings.end() || !found->is_string()) return "";
@@ -314,14 +350,6 @@ std::optional<std::string> ConnectionConfig::optional_setting(std::string_view k
     std::string value = setting(key);
     if (value.empty()) return std::nullopt;
     return value;
-}
-
-void wipe_json(json& value) {
-    if (value.is_string()) {
-        wipe(value.get_ref<std::string&>());
-    } else if (value.is_structured()) {
-        for (auto& item : value) wipe_json(item);
-    }
 }
 
 }  // namespace tether::providers

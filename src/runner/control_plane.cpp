@@ -107,7 +107,7 @@ asio::awaitable<Result<std::vector<FetchedValue>>> ControlPlane::resolve(
                            Secret(item["value"].get_ref<const std::string&>())});
         }
     }
-    providers::wipe_json(parsed);
+    wipe_json(parsed);
     if (malformed) co_return *malformed;
     co_return out;
 }

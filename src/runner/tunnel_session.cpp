@@ -5,6 +5,7 @@
 
 #include "tether/core/log.h"
 #include "runner_log.h"
+#include "tether/core/json.h"
 
 namespace tether::runner {
 
@@ -39,6 +40,9 @@ struct TunnelSession::Flight {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
     tunnel::Message request;  // id, operation, connection: what the audit records (params are dropped)
+    // The connection the request names, read from its connection_config;
+    // it (and its inline credentials) lives as long as the flight.
+    std::optional<providers::ConnectionConfig> connection;
     std::optional<std::string> endpoint;  // where the operation sent its request, for the audit trail
     std::vector<std::string> references;  // what its references resolved to, for the audit trail
     std::vector<std::string> redacted;    // references whose values were taken out of its result
@@ -90,7 +94,8 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
         flight->answered = true;
         flight->deadline.cancel();
         flight->wake.cancel();
-        record(flight->request, "tunnel_lost", flight->started, flight->received_at, flight.get());
+        record(flight->request, flight->connection ? flight->connection->auth_mode : "", "tunnel_lost",
+               flight->started, flight->received_at, flight.get());
     }
     in_flight_.clear();
 
@@ -176,33 +181,40 @@ void TunnelSession::on_request(tunnel::Message& request) {
         return refuse(request, code::permission_denied,
                       "this runner's policy does not allow connection " + *request.connection);
     }
-    if (request.connection_config) {
-        const providers::ConnectionConfig& config = *request.connection_config;
-        if (!policy.allows_provider(config.provider)) {
+    std::optional<providers::ConnectionConfig> connection;
+    if (request.connection) {
+        auto parsed = providers::parse_connection(*request.connection, request.connection_config);
+        request.connection_config = Secret();
+        if (!parsed) return refuse(request, code::invalid_argument, parsed.error().message);
+        connection = std::move(parsed).value();
+        if (!policy.allows_provider(connection->provider)) {
             runner_log.warn("request refused by the runner policy",
-                        {{"request_id", request.id}, {"connection", config.name}, {"provider", config.provider}});
+                        {{"request_id", request.id}, {"connection", connection->name}, {"provider", connection->provider}});
             return refuse(request, code::permission_denied,
-                          "this runner's policy does not allow provider " + config.provider);
+                          "this runner's policy does not allow provider " + connection->provider, &*connection);
         }
-        if (!policy.allows_auth_mode(config.auth_mode)) {
+        if (!policy.allows_auth_mode(connection->auth_mode)) {
             runner_log.warn("request refused by the runner policy",
-                        {{"request_id", request.id}, {"connection", config.name}, {"auth_mode", config.auth_mode}});
+                        {{"request_id", request.id}, {"connection", connection->name}, {"auth_mode", connection->auth_mode}});
             return refuse(request, code::permission_denied,
-                          "this runner's policy does not allow auth mode " + config.auth_mode);
+                          "this runner's policy does not allow auth mode " + connection->auth_mode, &*connection);
         }
     }
     const ops::Handler* handler = services_.catalog.find(request.operation);
     if (handler == nullptr) {
-        return refuse(request, code::unknown_operation, "this runner has no operation " + request.operation);
+        return refuse(request, code::unknown_operation, "this runner has no operation " + request.operation,
+                      connection ? &*connection : nullptr);
     }
-    start(request, *handler);
+    start(request, std::move(connection), *handler);
 }
 
-void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler) {
+void TunnelSession::start(tunnel::Message& request, std::optional<providers::ConnectionConfig> connection,
+                          const ops::Handler& handler) {
     auto flight = std::make_shared<Flight>(io_);
     std::string id = request.id;
     json params = std::move(request.params);
     flight->request = std::move(request);
+    flight->connection = std::move(connection);
     in_flight_[id] = flight;
 
     flight->deadline.expires_after(std::chrono::milliseconds(flight->request.timeout_ms.value_or(0)));
@@ -214,9 +226,7 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
         io_,
         [self = shared_from_this(), id, flight, &handler, deadline, params = std::move(params)]() mutable
         -> asio::awaitable<void> {
-            // The connection (and its inline credentials) lives as long as
-            // the flight: wiped when the request is done.
-            auto& connection = flight->request.connection_config;
+            auto& connection = flight->connection;
             ResolvedValues resolved;
             if (self->services_.values != nullptr) {
                 auto values =
@@ -248,8 +258,8 @@ void TunnelSession::start(tunnel::Message& request, const ops::Handler& handler)
                                      {"references", joined_references(flight->redacted)}});
                 }
                 // What the references put in clear goes with the operation.
-                providers::wipe_json(params);
-                if (connection) providers::wipe_json(connection->settings);
+                wipe_json(params);
+                if (connection) wipe_json(connection->settings);
             }
             self->answer(id, flight, std::move(outcome));
         },
@@ -274,9 +284,11 @@ void TunnelSession::send_result(const std::string& id, std::string result) {
     channel_->send(tunnel::streamed_result_message(id));
 }
 
-void TunnelSession::refuse(const tunnel::Message& request, std::string_view error_code, const std::string& message) {
+void TunnelSession::refuse(const tunnel::Message& request, std::string_view error_code, const std::string& message,
+                           const providers::ConnectionConfig* connection) {
     channel_->send(tunnel::error_message(request.id, error_code, message));
-    record(request, error_code, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+    record(request, connection ? connection->auth_mode : "", error_code, std::chrono::steady_clock::now(),
+           std::chrono::system_clock::now());
 }
 
 // The first outcome of a request wins: its handler, its deadline, a cancel
@@ -295,11 +307,12 @@ void TunnelSession::answer(const std::string& id, const std::shared_ptr<Flight>&
         result_code = error_code.empty() ? tunnel::error_code_for(outcome.error().kind) : error_code;
         channel_->send(tunnel::error_message(id, result_code, outcome.error().message));
     }
-    record(flight->request, result_code, flight->started, flight->received_at, flight.get());
+    record(flight->request, flight->connection ? flight->connection->auth_mode : "", result_code, flight->started,
+           flight->received_at, flight.get());
     if (draining_ && in_flight_.empty()) close_tunnel();
 }
 
-void TunnelSession::record(const tunnel::Message& request, std::string_view outcome,
+void TunnelSession::record(const tunnel::Message& request, std::string_view auth_mode, std::string_view outcome,
                            std::chrono::steady_clock::time_point started,
                            std::chrono::system_clock::time_point received_at, const Flight* flight) {
     if (services_.audit == nullptr) return;
@@ -308,7 +321,7 @@ void TunnelSession::record(const tunnel::Message& request, std::string_view outc
     entry.request_id = request.id;
     entry.operation = request.operation;
     entry.connection = request.connection.value_or("");
-    if (request.connection_config) entry.auth_mode = request.connection_config->auth_mode;
+    entry.auth_mode = std::string(auth_mode);
     if (flight != nullptr) {
         entry.endpoint = flight->endpoint;
         entry.references = flight->references;

@@ -72,14 +72,17 @@ private:
 
     bool handle(std::string_view text, SessionEnd& end);
     void on_request(tunnel::Message& request);
-    void start(tunnel::Message& request, const ops::Handler& handler);
-    void refuse(const tunnel::Message& request, std::string_view code, const std::string& message);
+    void start(tunnel::Message& request, std::optional<providers::ConnectionConfig> connection,
+               const ops::Handler& handler);
+    // `connection`: the one the request names, once read, for the audit trail.
+    void refuse(const tunnel::Message& request, std::string_view code, const std::string& message,
+                const providers::ConnectionConfig* connection = nullptr);
     void answer(const std::string& id, const std::shared_ptr<Flight>& flight, Result<nlohmann::json> outcome,
                 std::string_view error_code = {});
     void send_result(const std::string& id, std::string result);
     // `flight` adds what the operation did (its endpoint, references and
     // redactions); none for a request refused before it ran.
-    void record(const tunnel::Message& request, std::string_view outcome,
+    void record(const tunnel::Message& request, std::string_view auth_mode, std::string_view outcome,
                 std::chrono::steady_clock::time_point started, std::chrono::system_clock::time_point received_at,
                 const Flight* flight = nullptr);
     void close_tunnel();

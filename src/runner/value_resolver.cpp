@@ -302,7 +302,7 @@ asio::awaitable<Result<ResolvedValues>> ValueResolver::resolve(const std::string
         std::string dumped = credentials->dump();
         connection->inline_credentials = Secret(dumped);
         wipe(dumped);
-        providers::wipe_json(*credentials);
+        wipe_json(*credentials);
     } else if (!credentials_plain.empty()) {
         connection->inline_credentials = Secret(credentials_plain);
         wipe(credentials_plain);

@@ -4,6 +4,7 @@
 
 #include "tether/crypto/envelope.h"
 #include "tether/providers/connection.h"
+#include "tether/core/json.h"
 
 namespace tether::server {
 
@@ -50,7 +51,7 @@ Result<Secret> connection_config_json(const store::Connection& connection, const
     std::string dumped = config.dump();
     Secret text(dumped);
     wipe(dumped);
-    providers::wipe_json(config);
+    wipe_json(config);
     return text;
 }
 

@@ -4,6 +4,7 @@
 #include "connection_material.h"
 #include "tether/providers/connection.h"
 #include "tether/store/connections.h"
+#include "tether/core/json.h"
 
 namespace tether::server {
 namespace {
@@ -52,7 +53,7 @@ Result<HttpResponse> create_connection(const ApiContext& context, const Call& ca
     if (auto given = body.value().find("credentials"); given != body.value().end() && !given->is_null()) {
         if (!given->is_string()) return Error{ErrorKind::invalid_argument, "credentials must be a string"};
         credentials = Secret(given->get_ref<const std::string&>());
-        providers::wipe_json(*given);
+        wipe_json(*given);
     }
     auto name = api::string_field(body.value(), "name");
     if (!name) return name.error();
@@ -100,7 +101,7 @@ Result<HttpResponse> update_connection(const ApiContext& context, const Call& ca
             new_credentials = Secret();
         } else if (given->is_string()) {
             new_credentials = Secret(given->get_ref<const std::string&>());
-            providers::wipe_json(*given);
+            wipe_json(*given);
         } else {
             return Error{ErrorKind::invalid_argument, "credentials must be a string, or null to drop them"};
         }

@@ -7,6 +7,7 @@
 #include "tether/store/operations.h"
 #include "tether/store/runners.h"
 #include "tether/store/secrets.h"
+#include "tether/core/json.h"
 
 namespace tether::server {
 namespace {
@@ -171,7 +172,7 @@ Result<HttpResponse> resolve(const store::Database& database, const Secret& mast
                                  {"value", std::string(one.value.reveal())}});
     }
     HttpResponse response = api::json_response(200, out);
-    providers::wipe_json(out);
+    wipe_json(out);
     return response;
 }
 

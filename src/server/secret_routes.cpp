@@ -7,6 +7,7 @@
 #include "tether/providers/connection.h"
 #include "tether/store/operations.h"
 #include "tether/store/secrets.h"
+#include "tether/core/json.h"
 
 namespace tether::server {
 namespace {
@@ -131,7 +132,7 @@ Result<HttpResponse> set_value(const store::Database& database, const Secret& ma
     Secret value;
     if (auto given = body.value().find("value"); given != body.value().end() && given->is_string()) {
         value = Secret(given->get_ref<const std::string&>());
-        providers::wipe_json(*given);
+        wipe_json(*given);
     } else {
         return Error{ErrorKind::invalid_argument, "field 'value' (a string) is required"};
     }

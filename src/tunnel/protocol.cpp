@@ -150,37 +150,6 @@ Result<Done> parse_welcome(const json& object, Message& out) {
     return Done{};
 }
 
-// {"provider", "auth_mode", "settings": {strings}, "credentials": text}:
-// the credentials move into a Secret and the JSON's copy is wiped.
-Result<providers::ConnectionConfig> parse_connection_config(json& object, const std::string& name) {
-    auto wrong = [](std::string what) {
-        return Error{ErrorKind::invalid_argument, "request connection_config " + what};
-    };
-    if (!object.is_object()) return wrong("must be an object");
-    providers::ConnectionConfig config;
-    config.name = name;
-    for (auto& [key, value] : object.items()) {
-        if (key == "provider" || key == "auth_mode") {
-            if (!value.is_string() || value.get_ref<const std::string&>().empty()) return wrong(key + " must be a string");
-            (key == "provider" ? config.provider : config.auth_mode) = value.get<std::string>();
-        } else if (key == "settings") {
-            if (!value.is_object()) return wrong("settings must be an object");
-            for (const auto& [setting, text] : value.items()) {
-                if (!text.is_string()) return wrong("setting " + setting.substr(0, 64) + " must be a string");
-            }
-            config.settings = std::move(value);
-        } else if (key == "credentials") {
-            if (!value.is_string()) return wrong("credentials must be a string");
-            config.inline_credentials = Secret(value.get_ref<const std::string&>());
-            providers::wipe_json(value);
-        } else {
-            return wrong("has an unknown member '" + key.substr(0, 64) + "'");
-        }
-    }
-    if (config.provider.empty() || config.auth_mode.empty()) return wrong("needs provider and auth_mode");
-    return config;
-}
-
 Result<Done> parse_request(json& object, Message& out) {
     Fields fields(object, MessageType::request);
     auto id = fields.request_id();
@@ -211,9 +180,13 @@ Result<Done> parse_request(json& object, Message& out) {
         return malformed("request must carry connection_config exactly when it names a connection");
     }
     if (has_config) {
-        auto parsed = parse_connection_config(*config, *out.connection);
-        if (!parsed) return parsed.error();
-        out.connection_config = std::move(parsed).value();
+        // Opaque to the tunnel: the runner's providers read it. It may hold
+        // inline credentials, so it moves into a Secret and this copy is wiped.
+        if (!config->is_object()) return malformed("request connection_config must be an object");
+        std::string text = config->dump();
+        out.connection_config = Secret(text);
+        wipe(text);
+        wipe_json(*config);
     }
     auto timeout = fields.integer("timeout_ms", -1);
     if (!timeout) return timeout.error();

@@ -33,4 +33,10 @@ Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth =
 // it came (a streamed result): memory stays flat whatever its size.
 Result<Done> check_json(std::string_view text, std::size_t max_depth = max_json_depth);
 
+// Overwrites every string in `value` before it is freed: for JSON that held
+// credentials or resolved secrets. It recurses, once per level: only on
+// documents parse_json built or tether wrote, which nest at most
+// max_json_depth deep.
+void wipe_json(nlohmann::json& value);
+
 }  // namespace tether

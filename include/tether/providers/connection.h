@@ -55,8 +55,10 @@ struct ConnectionConfig {
     std::optional<std::string> optional_setting(std::string_view key) const;
 };
 
-// Overwrites every string in `value` (recursively) before it is freed: for
-// JSON that held credentials.
-void wipe_json(nlohmann::json& value);
+// The connection a request carries (the tunnel's connection_config, a JSON
+// object {"provider", "auth_mode", "settings": {strings}, "credentials"?}),
+// read on the runner; invalid_argument naming the problem, never quoting
+// the credentials.
+Result<ConnectionConfig> parse_connection(std::string name, const Secret& json_text);
 
 }  // namespace tether::providers

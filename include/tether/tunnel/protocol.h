@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "tether/core/error.h"
-#include "tether/providers/connection.h"
+#include "tether/core/secret.h"
 
 // The messages of the tunnel (docs/protocol.md): JSON objects in WebSocket
 // text frames, multiplexed by request id, plus binary `chunk` frames for
@@ -84,9 +84,9 @@ struct Message {
     nlohmann::json params;                // request: always an object
     std::optional<std::string> connection;   // request: the connection's name
     // request: what the server resolved the connection to (always there
-    // when `connection` is): provider, auth mode, settings and, for inline,
-    // the credentials, held as a Secret.
-    std::optional<providers::ConnectionConfig> connection_config;
+    // when `connection` is), a JSON object the tunnel does not read:
+    // provider, auth mode, settings and, for inline, the credentials.
+    Secret connection_config;
     std::optional<std::int64_t> timeout_ms;  // request: time left to its deadline
     nlohmann::json result;                   // response that succeeded
     std::optional<ErrorBody> error;          // response that failed; close

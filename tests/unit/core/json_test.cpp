@@ -10,6 +10,7 @@ using tether::check_json;
 using tether::ErrorKind;
 using tether::max_json_depth;
 using tether::parse_json;
+using tether::wipe_json;
 
 namespace {
 
@@ -80,4 +81,10 @@ TEST_CASE("json: a message never quotes the input it refuses") {
         CHECK(message.find(secret) == std::string::npos);
         CHECK(message.find("last read") == std::string::npos);
     }
+}
+
+TEST_CASE("wipe_json clears every string, nested ones too") {
+    nlohmann::json value = {{"a", "secret"}, {"b", {{"c", "deeper"}, {"d", {1, "x"}}}}};
+    wipe_json(value);
+    CHECK(value == nlohmann::json{{"a", ""}, {"b", {{"c", ""}, {"d", {1, ""}}}}});
 }

@@ -125,8 +125,34 @@ TEST_CASE("connection definitions: every problem is named, credentials never quo
           "runner, which an inline kubeconfig cannot use: embed the data instead");
 }
 
-TEST_CASE("wipe_json clears every string, nested ones too") {
-    nlohmann::json value = {{"a", "secret"}, {"b", {{"c", "deeper"}, {"d", {1, "x"}}}}};
-    wipe_json(value);
-    CHECK(value == nlohmann::json{{"a", ""}, {"b", {{"c", ""}, {"d", {1, ""}}}}});
+TEST_CASE("the runner reads the connection a request carries, and names what is malformed") {
+    nlohmann::json config = {{"provider", "aws"}, {"auth_mode", "inline"}, {"settings", {{"region", "eu-west-1"}}},
+                             {"credentials", "{\"access_key_id\":\"AKID\",\"secret_access_key\":\"s3cr3t\"}"}};
+    auto read = parse_connection("prod", Secret(config.dump()));
+    REQUIRE(read);
+    CHECK(read.value().name == "prod");
+    CHECK(read.value().provider == "aws");
+    CHECK(read.value().auth_mode == "inline");
+    CHECK(read.value().setting("region") == "eu-west-1");
+    CHECK(read.value().setting("profile") == "");
+    CHECK(read.value().inline_credentials.reveal() == config["credentials"].get<std::string>());
+
+    auto message_of = [](std::string_view text) {
+        auto result = parse_connection("prod", Secret(text));
+        REQUIRE_FALSE(result);
+        CHECK(result.error().kind == ErrorKind::invalid_argument);
+        return result.error().message;
+    };
+    CHECK(message_of("[]") == "connection prod: the server sent it with JSON that is not an object");
+    CHECK(message_of(R"({"provider":"aws"})") == "connection prod: the server sent it with no provider or auth_mode");
+    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","credentials":7})") ==
+          "connection prod: the server sent it with credentials not a string");
+    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","settings":{"region":1}})") ==
+          "connection prod: the server sent it with setting region not a string");
+    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","token":"x"})") ==
+          "connection prod: the server sent it with an unknown member 'token'");
+    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","settings":{"a":{"b":"c"}}})").find("nested deeper than 2") !=
+          std::string::npos);
+    // A credential in malformed JSON is not quoted back.
+    CHECK(message_of(R"({"credentials":"s3cr3t)").find("s3cr3t") == std::string::npos);
 }

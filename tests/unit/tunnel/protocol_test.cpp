@@ -61,42 +61,27 @@ TEST_CASE("a request built from stored JSON text equals one built from a JSON va
     CHECK(b.value().connection == std::optional<std::string>("prod"));
     CHECK(b.value().timeout_ms == std::optional<std::int64_t>(500));
     CHECK(a.value().params == b.value().params);
-    REQUIRE(b.value().connection_config);
-    const providers::ConnectionConfig& resolved = *b.value().connection_config;
-    CHECK(resolved.name == "prod");
-    CHECK(resolved.provider == "aws");
-    CHECK(resolved.auth_mode == "inline");
-    CHECK(resolved.setting("region") == "eu-west-1");
-    CHECK(resolved.setting("profile") == "");
-    CHECK(resolved.inline_credentials.reveal() == config["credentials"].get<std::string>());
+    // The connection travels as opaque JSON, which the runner's providers read.
+    REQUIRE_FALSE(b.value().connection_config.empty());
+    CHECK(json::parse(b.value().connection_config.reveal()) == config);
     // No newline may appear inside a serialised message: frames join messages with it.
     CHECK(from_text.find('\n') == std::string::npos);
     CHECK(from_value.find('\n') == std::string::npos);
 }
 
-TEST_CASE("a request's connection_config comes exactly with a connection, well-formed") {
+TEST_CASE("a request's connection_config comes exactly with a connection, as an object") {
     auto parsed = [](const std::string& config_json) {
         std::string text = R"({"type":"request","id":"op_1","operation":"aws.call","timeout_ms":5,"params":{})";
         if (!config_json.empty()) text += R"(,"connection":"prod","connection_config":)" + config_json;
         return tunnel::parse_message(text + "}");
     };
-    auto message_of = [&](const std::string& config_json) {
-        auto result = parsed(config_json);
-        REQUIRE_FALSE(result);
-        return result.error().message;
-    };
     CHECK(parsed(R"({"provider":"exec","auth_mode":"runner-delegated","settings":{}})"));
     CHECK_FALSE(tunnel::parse_message(R"({"type":"request","id":"op_1","operation":"x","timeout_ms":5,"connection":"prod"})"));
     CHECK_FALSE(tunnel::parse_message(
         R"({"type":"request","id":"op_1","operation":"x","timeout_ms":5,"connection_config":{"provider":"aws","auth_mode":"inline"}})"));
-    CHECK(message_of("[]") == "request connection_config must be an object");
-    CHECK(message_of(R"({"provider":"aws"})") == "request connection_config needs provider and auth_mode");
-    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","credentials":7})") ==
-          "request connection_config credentials must be a string");
-    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","settings":{"region":1}})") ==
-          "request connection_config setting region must be a string");
-    CHECK(message_of(R"({"provider":"aws","auth_mode":"inline","token":"x"})") ==
-          "request connection_config has an unknown member 'token'");
+    auto not_object = parsed("[]");
+    REQUIRE_FALSE(not_object);
+    CHECK(not_object.error().message == "request connection_config must be an object");
 }
 
 TEST_CASE("responses carry exactly one of result and error") {
