@@ -41,7 +41,7 @@ Result<std::string> string_param(const json& params, const char* key, std::strin
 }
 
 // The request the params describe, aimed at the connection's endpoint.
-Result<providers::Call> build_call(const json& params, const providers::Connection& connection,
+Result<providers::Call> build_call(const json& params, const providers::ConnectionConfig& connection,
                                    const providers::ProviderContext& context) {
     auto known = check_known_params(params, {"service", "region", "method", "path", "query", "headers", "body", "form",
                                              "max_response_bytes"},

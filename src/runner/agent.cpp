@@ -18,7 +18,6 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
     : io_(io),
       config_(config),
       dialer_(std::move(dialer)),
-      providers_(providers::builtin_providers(), config.providers),
       facts_(std::move(facts)),
       audit_(std::move(audit)),
       backoff_(config.reconnect_initial, config.reconnect_max),
@@ -27,6 +26,7 @@ Agent::Agent(asio::io_context& io, const RunnerConfig& config, std::unique_ptr<t
     ops::register_system_operations(catalog_);
     ops::register_aws_operations(catalog_);
     ops::register_kubernetes_operations(catalog_);
+    providers::register_builtin_providers(providers_, config.providers);
     facts_.providers = providers_.names();
 
     // Cloud calls: the system's CAs (or SSL_CERT_FILE); without any, the

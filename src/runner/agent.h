@@ -64,7 +64,7 @@ private:
     const RunnerConfig& config_;
     std::unique_ptr<tunnel::Dialer> dialer_;
     ops::Catalog catalog_;
-    providers::Providers providers_;
+    providers::Registry providers_;
     std::shared_ptr<http::ConnectionPool> http_;
     providers::ProviderContext provider_context_;
     std::unique_ptr<ControlPlane> control_plane_;

@@ -6,7 +6,6 @@
 
 #include "tether/core/error.h"
 #include "tether/core/secret.h"
-#include "tether/providers/provider.h"
 
 namespace tether::runner {
 namespace {
@@ -36,15 +35,6 @@ Policy policy_from(const config::Settings& settings) {
             directory.find('*') != std::string::npos) {
             fail(ExitCode::config, "invalid policy.files item '" + directory + "' (from " +
                                        origin(settings, "policy.files") + "): it must be an absolute directory, no '*'");
-        }
-    }
-    // A misspelt name would allow nothing, silently: a name without '*'
-    // must be one this tether has.
-    for (const auto& name : policy.providers) {
-        if (name.find('*') != std::string::npos) continue;
-        if (auto known = providers::builtin_providers().find(name); !known) {
-            fail(ExitCode::config, "invalid policy.providers item '" + name + "' (from " +
-                                       origin(settings, "policy.providers") + "): " + known.error().message);
         }
     }
     for (const auto& pattern : policy.endpoints) {

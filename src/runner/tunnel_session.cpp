@@ -31,12 +31,6 @@ bool for_each_message(std::string_view frame, Each each) {
     return true;
 }
 
-Result<Done> check_connection(const providers::Connection& connection) {
-    auto factory = providers::builtin_providers().find(connection.provider);
-    if (!factory) return factory.error();
-    return providers::check_connection(factory.value()->rules(), connection);
-}
-
 }  // namespace
 
 struct TunnelSession::Flight {
@@ -48,7 +42,7 @@ struct TunnelSession::Flight {
     tunnel::Message request;  // id, operation, connection: what the audit records (params are dropped)
     // The connection the request names, read from its connection_config;
     // it (and its inline credentials) lives as long as the flight.
-    std::optional<providers::Connection> connection;
+    std::optional<providers::ConnectionConfig> connection;
     std::optional<std::string> endpoint;  // where the operation sent its request, for the audit trail
     std::vector<std::string> references;  // what its references resolved to, for the audit trail
     std::vector<std::string> redacted;    // references whose values were taken out of its result
@@ -187,7 +181,7 @@ void TunnelSession::on_request(tunnel::Message& request) {
         return refuse(request, code::permission_denied,
                       "this runner's policy does not allow connection " + *request.connection);
     }
-    std::optional<providers::Connection> connection;
+    std::optional<providers::ConnectionConfig> connection;
     if (request.connection) {
         auto parsed = providers::parse_connection(*request.connection, request.connection_config);
         request.connection_config = Secret();
@@ -214,7 +208,7 @@ void TunnelSession::on_request(tunnel::Message& request) {
     start(request, std::move(connection), *handler);
 }
 
-void TunnelSession::start(tunnel::Message& request, std::optional<providers::Connection> connection,
+void TunnelSession::start(tunnel::Message& request, std::optional<providers::ConnectionConfig> connection,
                           const ops::Handler& handler) {
     auto flight = std::make_shared<Flight>(io_);
     std::string id = request.id;
@@ -247,17 +241,7 @@ void TunnelSession::start(tunnel::Message& request, std::optional<providers::Con
             ops::OperationContext context{flight->wake, self->services_.facts, connection ? &*connection : nullptr,
                                           self->services_.providers, self->services_.provider_context,
                                           &flight->endpoint};
-            // The provider's rules, as the server applied them, on what
-            // arrived here with its references resolved.
-            // (An if, not a conditional expression: GCC 12 mishandles a
-            // co_await inside one.)
-            Result<json> outcome = Error{ErrorKind::internal, "not run"};
-            auto checked = connection ? check_connection(*connection) : Result<Done>(Done{});
-            if (checked) {
-                outcome = co_await handler(params, context);
-            } else {
-                outcome = checked.error();
-            }
+            Result<json> outcome = co_await handler(params, context);
             if (!resolved.empty()) {
                 // Whatever the server asked for, a secret this runner
                 // resolved does not go back in a result or an error.
@@ -301,7 +285,7 @@ void TunnelSession::send_result(const std::string& id, std::string result) {
 }
 
 void TunnelSession::refuse(const tunnel::Message& request, std::string_view error_code, const std::string& message,
-                           const providers::Connection* connection) {
+                           const providers::ConnectionConfig* connection) {
     channel_->send(tunnel::error_message(request.id, error_code, message));
     record(request, connection ? connection->auth_mode : "", error_code, std::chrono::steady_clock::now(),
            std::chrono::system_clock::now());

@@ -50,7 +50,7 @@ struct SessionServices {
     const Policy& policy;
     AuditTrail* audit = nullptr;
     std::function<void(const tunnel::Welcome&)> on_welcome;
-    const providers::Providers* providers = nullptr;
+    const providers::Registry* providers = nullptr;
     providers::ProviderContext* provider_context = nullptr;
     ValueResolver* values = nullptr;  // resolves references before an operation runs
 };
@@ -72,11 +72,11 @@ private:
 
     bool handle(std::string_view text, SessionEnd& end);
     void on_request(tunnel::Message& request);
-    void start(tunnel::Message& request, std::optional<providers::Connection> connection,
+    void start(tunnel::Message& request, std::optional<providers::ConnectionConfig> connection,
                const ops::Handler& handler);
     // `connection`: the one the request names, once read, for the audit trail.
     void refuse(const tunnel::Message& request, std::string_view code, const std::string& message,
-                const providers::Connection* connection = nullptr);
+                const providers::ConnectionConfig* connection = nullptr);
     void answer(const std::string& id, const std::shared_ptr<Flight>& flight, Result<nlohmann::json> outcome,
                 std::string_view error_code = {});
     void send_result(const std::string& id, std::string result);

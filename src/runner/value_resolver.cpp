@@ -204,7 +204,7 @@ asio::awaitable<Result<std::vector<FetchedValue>>> ValueResolver::fetch(const st
 }
 
 asio::awaitable<Result<ResolvedValues>> ValueResolver::resolve(const std::string& operation_id, json& params,
-                                                               providers::Connection* connection,
+                                                               providers::ConnectionConfig* connection,
                                                                std::chrono::steady_clock::time_point deadline) {
     std::vector<Holder> holders;
     if (auto found = collect(params, holders); !found) co_return found.error();

@@ -2,7 +2,7 @@
 
 #include "api_support.h"
 #include "connection_material.h"
-#include "tether/providers/provider.h"
+#include "tether/providers/connection.h"
 #include "tether/store/connections.h"
 #include "tether/core/json.h"
 
@@ -64,7 +64,7 @@ Result<HttpResponse> create_connection(const ApiContext& context, const Call& ca
     if (!mode) return mode.error();
     auto settings = settings_of(body.value());
     if (!settings) return settings.error();
-    auto checked = providers::builtin_providers().check_definition(
+    auto checked = providers::check_definition(
         {provider.value(), mode.value(), settings.value(), credentials.empty() ? nullptr : &credentials});
     if (!checked) return checked.error();
 
@@ -144,7 +144,7 @@ Result<HttpResponse> update_connection(const ApiContext& context, const Call& ca
         if (!opened) return opened.error();
         credentials = std::move(opened).value();
     }
-    auto checked = providers::builtin_providers().check_definition(
+    auto checked = providers::check_definition(
         {connection.provider, connection.auth_mode, setting_pairs, credentials.empty() ? nullptr : &credentials});
     if (!checked) return checked.error();
     connection.settings = checked.value().dump();

@@ -40,10 +40,10 @@ struct OperationContext {
     const RunnerFacts& facts;
     // The connection the request names, as the server resolved it; nullptr
     // when it names none.
-    const providers::Connection* connection = nullptr;
+    const providers::ConnectionConfig* connection = nullptr;
     // The credential providers and what they work with; nullptr where the
     // runner has none (tests of the system operations).
-    const providers::Providers* providers = nullptr;
+    const providers::Registry* providers = nullptr;
     providers::ProviderContext* provider_context = nullptr;
     // Set by a handler to the host:port it sends its request to: the
     // runner's audit trail records it.

@@ -64,13 +64,24 @@ public:
     // to the call's host (AWS: its own domains and configured endpoints;
     // Kubernetes: the cluster's API server). The runner's policy must
     // agree as well.
-    virtual bool sends_credentials_to(const Connection& connection, const Call& call,
+    virtual bool sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                                       const ProviderContext& context) const = 0;
 
     // Resolves the connection's credentials (cached until shortly before
     // they expire; inline ones never) and authorises `call` with them.
-    virtual boost::asio::awaitable<Result<Done>> authorize(const Connection& connection, Call& call,
+    virtual boost::asio::awaitable<Result<Done>> authorize(const ConnectionConfig& connection, Call& call,
                                                            ProviderContext& context) = 0;
+};
+
+class Registry {
+public:
+    // already_exists for a name registered twice: a wiring bug.
+    Result<Done> add(std::unique_ptr<Provider> provider);
+    Provider* find(std::string_view name) const;
+    std::vector<std::string> names() const;
+
+private:
+    std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers_;
 };
 
 struct BuiltinOptions {
@@ -81,72 +92,14 @@ struct BuiltinOptions {
     std::chrono::milliseconds exec_timeout{30'000};
 };
 
-// What the registry keeps for each provider: its name, its connection
-// rules (the server checks definitions with them, the runner what it
-// receives) and how a runner makes the provider itself.
-class ProviderFactory {
-public:
-    virtual ~ProviderFactory() = default;
-    virtual std::string_view name() const = 0;
-    virtual const ConnectionRules& rules() const = 0;
-    // The provider on a runner; nullptr when the runner's own
-    // configuration leaves it out (exec without a program).
-    virtual std::unique_ptr<Provider> create(const BuiltinOptions& options) const = 0;
-};
-
-// The factory of a provider that takes nothing from the runner's config.
-template <typename ProviderType>
-class PlainFactory final : public ProviderFactory {
-public:
-    PlainFactory(std::string_view name, const ConnectionRules& rules) : name_(name), rules_(rules) {}
-    std::string_view name() const override { return name_; }
-    const ConnectionRules& rules() const override { return rules_; }
-    std::unique_ptr<Provider> create(const BuiltinOptions& /*options*/) const override {
-        return std::make_unique<ProviderType>();
-    }
-
-private:
-    std::string_view name_;
-    const ConnectionRules& rules_;
-};
-
-class Registry {
-public:
-    // already_exists for a name registered twice: a wiring bug.
-    Result<Done> add(std::unique_ptr<ProviderFactory> factory);
-    // invalid_argument "unknown provider 'x' (this tether has aws, …)".
-    Result<const ProviderFactory*> find(std::string_view name) const;
-    std::vector<std::string> names() const;
-
-    // A definition checked against its provider's rules (check_definition).
-    Result<nlohmann::json> check_definition(const ConnectionDefinition& definition) const;
-
-private:
-    std::map<std::string, std::unique_ptr<ProviderFactory>, std::less<>> factories_;
-};
-
-// Every provider this tether has: one line each in registry.cpp.
-const Registry& builtin_providers();
-
-// The providers a runner made from a registry, by name.
-class Providers {
-public:
-    Providers(const Registry& registry, const BuiltinOptions& options);
-    const Registry& registry() const { return registry_; }
-    // nullptr when this runner has no such provider.
-    Provider* find(std::string_view name) const;
-    std::vector<std::string> names() const;
-
-private:
-    const Registry& registry_;
-    std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers_;
-};
+// aws, kubernetes and, when the runner names a program, exec.
+void register_builtin_providers(Registry& registry, const BuiltinOptions& options = {});
 
 // The one way an operation gets a call authorised: permission_denied,
 // before any credential is resolved, when the connection's provider is not
-// on this runner or when the provider or the runner's policy would not
-// send credentials to the call's host.
-boost::asio::awaitable<Result<Done>> authorize_call(const Providers& providers, const Connection& connection,
+// registered or when the provider or the runner's policy would not send
+// credentials to the call's host.
+boost::asio::awaitable<Result<Done>> authorize_call(const Registry& registry, const ConnectionConfig& connection,
                                                     Call& call, ProviderContext& context);
 
 }  // namespace tether::providers

@@ -73,7 +73,7 @@ public:
     // runner's key), unavailable (the control plane unreachable until
     // `deadline`, retried with backoff).
     boost::asio::awaitable<Result<ResolvedValues>> resolve(const std::string& operation_id, nlohmann::json& params,
-                                                           providers::Connection* connection,
+                                                           providers::ConnectionConfig* connection,
                                                            std::chrono::steady_clock::time_point deadline);
 
 private:

@@ -53,9 +53,9 @@ std::optional<std::string> configured_region(const Environment& environment, con
 }
 
 bool is_region(std::string_view region) {
-    return region.size() >= 4 && region.size() <= 32 && region.front() != '-' && region.back() != '-' &&
-           std::all_of(region.begin(), region.end(),
-                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+    return !region.empty() && std::all_of(region.begin(), region.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
 }
 
 std::string default_endpoint(std::string_view service, std::string_view region) {

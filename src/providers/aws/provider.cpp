@@ -1,7 +1,9 @@
 #include "tether/providers/aws/provider.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "tether/core/duration.h"
 #include "tether/core/json.h"
 #include "tether/core/text.h"
 #include "tether/providers/aws/endpoints.h"
@@ -24,12 +26,12 @@ std::string service_id(std::string_view service) {
     return id;
 }
 
-Result<Profile> profile_of(const Connection& connection, const Environment& environment) {
+Result<Profile> profile_of(const ConnectionConfig& connection, const Environment& environment) {
     return load_profile(environment, connection.optional_setting("profile"));
 }
 
 // The cross-account role as the connection's settings describe it.
-Result<AssumeRoleParameters> role_of(const Connection& connection, const ProviderContext& context) {
+Result<AssumeRoleParameters> role_of(const ConnectionConfig& connection, const ProviderContext& context) {
     AssumeRoleParameters parameters;
     parameters.role_arn = connection.setting("role_arn");
     if (parameters.role_arn.empty()) {
@@ -39,16 +41,21 @@ Result<AssumeRoleParameters> role_of(const Connection& connection, const Provide
     parameters.role_session_name =
         connection.optional_setting("session_name").value_or("tether-" + (context.runner.empty() ? "runner" : context.runner));
     if (auto duration = connection.optional_setting("duration")) {
-        auto seconds = session_duration(*duration);
-        if (!seconds) return Error{ErrorKind::invalid_argument, "connection " + connection.name + ": duration is not a duration"};
-        parameters.duration = *seconds;
+        std::int64_t seconds = 0;
+        auto [end, ec] = std::from_chars(duration->data(), duration->data() + duration->size(), seconds);
+        if (ec != std::errc{} || end != duration->data() + duration->size()) {
+            auto parsed = parse_duration(*duration);
+            if (!parsed) return Error{ErrorKind::invalid_argument, "connection " + connection.name + ": duration is not a duration"};
+            seconds = std::chrono::duration_cast<std::chrono::seconds>(*parsed).count();
+        }
+        parameters.duration = std::chrono::seconds(seconds);
     }
     return parameters;
 }
 
 }  // namespace
 
-Result<ServiceTarget> service_target(const Connection& connection, std::string_view service,
+Result<ServiceTarget> service_target(const ConnectionConfig& connection, std::string_view service,
                                      const std::optional<std::string>& region, const Environment& environment) {
     auto profile = profile_of(connection, environment);
     if (!profile) return profile.error();
@@ -95,7 +102,7 @@ Result<Credentials> parse_inline_credentials(const Secret& text) {
     return out;
 }
 
-bool is_aws_endpoint(const Connection& connection, const Call& call, const Environment& environment) {
+bool is_aws_endpoint(const ConnectionConfig& connection, const Call& call, const Environment& environment) {
     const HostPort& peer = call.request.url.authority;
     std::string host = text::ascii_lower(peer.host);
     for (std::string_view domain : aws_domains) {
@@ -120,12 +127,12 @@ bool is_aws_endpoint(const Connection& connection, const Call& call, const Envir
     return false;
 }
 
-bool AwsProvider::sends_credentials_to(const Connection& connection, const Call& call,
+bool AwsProvider::sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                                        const ProviderContext& context) const {
     return is_aws_endpoint(connection, call, context.environment);
 }
 
-awaitable<Result<Done>> AwsProvider::authorize(const Connection& connection, Call& call, ProviderContext& context) {
+awaitable<Result<Done>> AwsProvider::authorize(const ConnectionConfig& connection, Call& call, ProviderContext& context) {
     if (!call.aws) {
         co_return Error{ErrorKind::invalid_argument, "connection " + connection.name + " is an AWS connection: it signs AWS API calls only"};
     }
@@ -143,10 +150,6 @@ awaitable<Result<Done>> AwsProvider::authorize(const Connection& connection, Cal
     }
     if (!credentials) co_return credentials.error();
     co_return sign_request(call.request, credentials.value(), {call.aws->service, call.aws->region, call.aws->s3});
-}
-
-std::unique_ptr<ProviderFactory> factory() {
-    return std::make_unique<PlainFactory<AwsProvider>>("aws", connection_rules());
 }
 
 }  // namespace tether::providers::aws

@@ -11,7 +11,7 @@
 
 namespace tether::providers::exec {
 
-std::string plugin_input(const Connection& connection, const Call& call) {
+std::string plugin_input(const ConnectionConfig& connection, const Call& call) {
     nlohmann::json input = {{"connection", connection.name}, {"settings", connection.settings}};
     if (call.aws) {
         input["service"] = call.aws->service;
@@ -20,12 +20,12 @@ std::string plugin_input(const Connection& connection, const Call& call) {
     return input.dump();
 }
 
-bool ExecProvider::sends_credentials_to(const Connection& connection, const Call& call,
+bool ExecProvider::sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                                         const ProviderContext& context) const {
     return call.aws && aws::is_aws_endpoint(connection, call, context.environment);
 }
 
-boost::asio::awaitable<Result<Done>> ExecProvider::authorize(const Connection& connection, Call& call,
+boost::asio::awaitable<Result<Done>> ExecProvider::authorize(const ConnectionConfig& connection, Call& call,
                                                              ProviderContext& /*context*/) {
     if (!call.aws) {
         co_return Error{ErrorKind::invalid_argument,
@@ -54,32 +54,5 @@ boost::asio::awaitable<Result<Done>> ExecProvider::authorize(const Connection& c
     if (!cached->second.expiration) cache_.erase(cached);  // without an expiry: asked again next time
     co_return aws::sign_request(call.request, credentials, {call.aws->service, call.aws->region, call.aws->s3});
 }
-
-const ConnectionRules& connection_rules() {
-    static const ConnectionRules rules{
-        {auth_mode::runner_delegated},
-        {{"*", {auth_mode::runner_delegated}, [](std::string_view) { return std::optional<std::string>(); }}},
-        [](std::string_view) { return std::optional<std::string>("nothing: exec connections have no inline mode"); },
-        nullptr,
-    };
-    return rules;
-}
-
-namespace {
-
-class Factory final : public ProviderFactory {
-public:
-    std::string_view name() const override { return "exec"; }
-    const ConnectionRules& rules() const override { return connection_rules(); }
-    std::unique_ptr<Provider> create(const BuiltinOptions& options) const override {
-        if (!options.exec_command) return nullptr;
-        return std::make_unique<ExecProvider>(
-            ExecPlugin{*options.exec_command, options.exec_args, options.exec_timeout});
-    }
-};
-
-}  // namespace
-
-std::unique_ptr<ProviderFactory> factory() { return std::make_unique<Factory>(); }
 
 }  // namespace tether::providers::exec

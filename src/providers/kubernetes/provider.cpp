@@ -16,7 +16,7 @@ using boost::asio::awaitable;
 
 // The cluster as the credentials' own side describes it: the inline
 // kubeconfig, or the runner's kubeconfig or service account.
-Result<ClusterAccess> own_cluster(const Connection& connection, const Environment& environment,
+Result<ClusterAccess> own_cluster(const ConnectionConfig& connection, const Environment& environment,
                                   const std::filesystem::path& root) {
     auto context = connection.optional_setting("context");
     if (connection.auth_mode == auth_mode::inline_credentials) {
@@ -53,7 +53,7 @@ std::optional<HostPort> peer_of(const std::string& url) {
 
 }  // namespace
 
-Result<ClusterAccess> connection_cluster(const Connection& connection, const Environment& environment,
+Result<ClusterAccess> connection_cluster(const ConnectionConfig& connection, const Environment& environment,
                                          const std::filesystem::path& root) {
     auto access = own_cluster(connection, environment, root);
     if (!access) return access.error();
@@ -63,7 +63,7 @@ Result<ClusterAccess> connection_cluster(const Connection& connection, const Env
     return access;
 }
 
-bool KubernetesProvider::sends_credentials_to(const Connection& connection, const Call& call,
+bool KubernetesProvider::sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                                               const ProviderContext& context) const {
     // Inline: the cluster the connection names (the policy still decides).
     // Runner-delegated: only the cluster the runner's own credentials
@@ -105,7 +105,7 @@ Result<ExecCredential> KubernetesProvider::exec_credential(const ClusterAccess& 
     return cache->credential();
 }
 
-awaitable<Result<Done>> KubernetesProvider::authorize(const Connection& connection, Call& call,
+awaitable<Result<Done>> KubernetesProvider::authorize(const ConnectionConfig& connection, Call& call,
                                                       ProviderContext& context) {
     auto access = connection_cluster(connection, context.environment, root_);
     if (!access) co_return access.error();
@@ -166,10 +166,6 @@ awaitable<Result<Done>> KubernetesProvider::authorize(const Connection& connecti
     call.tls = std::move(tls);
     if (!token.empty()) call.request.headers.emplace_back("Authorization", "Bearer " + std::string(token.reveal()));
     co_return Done{};
-}
-
-std::unique_ptr<ProviderFactory> factory() {
-    return std::make_unique<PlainFactory<KubernetesProvider>>("kubernetes", connection_rules());
 }
 
 }  // namespace tether::providers::kubernetes

@@ -1,8 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "tether/pki/authority.h"
-#include "tether/providers/aws/provider.h"
-#include "tether/providers/provider.h"
+#include "tether/providers/connection.h"
 
 using namespace tether;
 using namespace tether::providers;
@@ -11,10 +10,10 @@ namespace {
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
-Result<nlohmann::json> define(std::string provider, std::string mode, Settings settings = {},
+Result<nlohmann::json> check(std::string provider, std::string mode, Settings settings = {},
                              const char* credentials = nullptr) {
     Secret secret(credentials == nullptr ? "" : credentials);
-    return builtin_providers().check_definition({std::move(provider), std::move(mode), std::move(settings),
+    return check_definition({std::move(provider), std::move(mode), std::move(settings),
                              credentials == nullptr ? nullptr : &secret});
 }
 
@@ -43,7 +42,7 @@ current-context: ctx
 }  // namespace
 
 TEST_CASE("connection definitions: each provider's auth modes and settings") {
-    auto aws = define("aws", "cross-account",
+    auto aws = check("aws", "cross-account",
                      {{"region", "eu-west-1"},
                       {"role_arn", "arn:aws:iam::123456789012:role/path/Deploy"},
                       {"external_id", "ext-42"},
@@ -55,73 +54,73 @@ TEST_CASE("connection definitions: each provider's auth modes and settings") {
                                          {"external_id", "ext-42"},
                                          {"session_name", "tether"},
                                          {"duration", "1h"}});
-    CHECK(define("aws", "runner-delegated", {{"region", "us-gov-west-1"}, {"profile", "prod"}}));
-    CHECK(define("aws", "cross-account", {{"role_arn", "arn:aws-cn:iam::123456789012:role/x"}, {"duration", "900"}}));
-    CHECK(define("aws", "inline", {{"endpoint_url", "http://127.0.0.1:5000"}}, aws_keys));
-    CHECK(define("aws", "inline", {}, R"({"access_key_id":"AKID","secret_access_key":"s","session_token":"t"})"));
-    CHECK(define("kubernetes", "inline", {{"namespace", "default"}, {"context", "ctx"}}, kubeconfig));
-    CHECK(define("kubernetes", "runner-delegated", {{"server", "https://10.0.0.1:6443"}}));
-    CHECK(define("exec", "runner-delegated", {{"vault_path", "secret/aws/prod"}, {"ttl", "15m"}}));
+    CHECK(check("aws", "runner-delegated", {{"region", "us-gov-west-1"}, {"profile", "prod"}}));
+    CHECK(check("aws", "cross-account", {{"role_arn", "arn:aws-cn:iam::123456789012:role/x"}, {"duration", "900"}}));
+    CHECK(check("aws", "inline", {{"endpoint_url", "http://127.0.0.1:5000"}}, aws_keys));
+    CHECK(check("aws", "inline", {}, R"({"access_key_id":"AKID","secret_access_key":"s","session_token":"t"})"));
+    CHECK(check("kubernetes", "inline", {{"namespace", "default"}, {"context", "ctx"}}, kubeconfig));
+    CHECK(check("kubernetes", "runner-delegated", {{"server", "https://10.0.0.1:6443"}}));
+    CHECK(check("exec", "runner-delegated", {{"vault_path", "secret/aws/prod"}, {"ttl", "15m"}}));
 
     auto authority = pki::create_authority("test CA", std::chrono::hours(1));
-    CHECK(define("kubernetes", "runner-delegated", {{"certificate_authority", authority.certificate.to_pem()}}));
+    CHECK(check("kubernetes", "runner-delegated", {{"certificate_authority", authority.certificate.to_pem()}}));
 }
 
 TEST_CASE("connection definitions: every problem is named, credentials never quoted") {
-    CHECK(problem(define("gcp", "inline")) == "unknown provider 'gcp' (this tether has aws, exec, kubernetes)");
-    CHECK(problem(define("aws", "sideways")) == "unknown auth mode 'sideways' (inline, runner-delegated or cross-account)");
-    CHECK(problem(define("kubernetes", "cross-account")) ==
+    CHECK(problem(check("gcp", "inline")) == "unknown provider 'gcp' (this tether has aws, kubernetes, exec)");
+    CHECK(problem(check("aws", "sideways")) == "unknown auth mode 'sideways' (inline, runner-delegated or cross-account)");
+    CHECK(problem(check("kubernetes", "cross-account")) ==
           "provider kubernetes has no auth mode cross-account (it has inline, runner-delegated)");
-    CHECK(problem(define("exec", "inline", {}, "{}")) ==
+    CHECK(problem(check("exec", "inline", {}, "{}")) ==
           "provider exec has no auth mode inline (it has runner-delegated)");
-    CHECK(problem(define("aws", "cross-account")) == "auth mode cross-account of provider aws needs setting role_arn");
-    CHECK(problem(define("aws", "runner-delegated", {{"role_arn", "arn:aws:iam::123456789012:role/x"}})) ==
+    CHECK(problem(check("aws", "cross-account")) == "auth mode cross-account of provider aws needs setting role_arn");
+    CHECK(problem(check("aws", "runner-delegated", {{"role_arn", "arn:aws:iam::123456789012:role/x"}})) ==
           "setting role_arn does not apply to auth mode runner-delegated (only to cross-account)");
-    CHECK(problem(define("aws", "runner-delegated", {{"colour", "blue"}})).starts_with("provider aws has no setting 'colour'"));
-    CHECK(problem(define("aws", "runner-delegated", {{"region", "eu-west-1"}, {"region", "eu-west-2"}})) ==
+    CHECK(problem(check("aws", "runner-delegated", {{"colour", "blue"}})).starts_with("provider aws has no setting 'colour'"));
+    CHECK(problem(check("aws", "runner-delegated", {{"region", "eu-west-1"}, {"region", "eu-west-2"}})) ==
           "setting region is given twice");
-    CHECK(problem(define("aws", "runner-delegated", {{"region", "EU West"}})) ==
+    CHECK(problem(check("aws", "runner-delegated", {{"region", "EU West"}})) ==
           "setting region must be a region such as eu-west-1");
-    CHECK(problem(define("aws", "cross-account", {{"role_arn", "arn:aws:iam::12345:role/x"}})).starts_with(
+    CHECK(problem(check("aws", "cross-account", {{"role_arn", "arn:aws:iam::12345:role/x"}})).starts_with(
         "setting role_arn must be an IAM role ARN"));
-    CHECK(problem(define("aws", "cross-account", {{"role_arn", "arn:aws:iam::123456789012:user/x"}})).starts_with(
+    CHECK(problem(check("aws", "cross-account", {{"role_arn", "arn:aws:iam::123456789012:user/x"}})).starts_with(
         "setting role_arn must be an IAM role ARN"));
-    CHECK(problem(define("aws", "cross-account", {{"role_arn", "arn:aws:iam::123456789012:role/x"}, {"duration", "14h"}}))
+    CHECK(problem(check("aws", "cross-account", {{"role_arn", "arn:aws:iam::123456789012:role/x"}, {"duration", "14h"}}))
               .starts_with("setting duration must be from 900 to 43200 seconds"));
-    CHECK(problem(define("aws", "runner-delegated", {{"region", ""}})) == "setting region must be 1 to 4096 bytes");
-    CHECK(problem(define("aws", "runner-delegated", {{"endpoint_url", "ftp://x"}})).starts_with("setting endpoint_url must be an http or https URL"));
-    CHECK(problem(define("kubernetes", "runner-delegated", {{"server", "http://10.0.0.1"}})) ==
+    CHECK(problem(check("aws", "runner-delegated", {{"region", ""}})) == "setting region must be 1 to 4096 bytes");
+    CHECK(problem(check("aws", "runner-delegated", {{"endpoint_url", "ftp://x"}})).starts_with("setting endpoint_url must be an http or https URL"));
+    CHECK(problem(check("kubernetes", "runner-delegated", {{"server", "http://10.0.0.1"}})) ==
           "setting server must be an https URL such as https://10.0.0.1:6443");
-    CHECK(problem(define("kubernetes", "runner-delegated", {{"namespace", "Kube_System"}})).starts_with("setting namespace must be a DNS label"));
-    CHECK(problem(define("kubernetes", "runner-delegated", {{"certificate_authority", "not pem"}})).starts_with(
+    CHECK(problem(check("kubernetes", "runner-delegated", {{"namespace", "Kube_System"}})).starts_with("setting namespace must be a DNS label"));
+    CHECK(problem(check("kubernetes", "runner-delegated", {{"certificate_authority", "not pem"}})).starts_with(
         "setting certificate_authority must be PEM certificates"));
-    CHECK(problem(define("exec", "runner-delegated", {{"Vault", "x"}})) ==
-          "provider exec has no setting 'Vault' (it has any named with a-z, 0-9 and '_', starting with a letter)");
-    CHECK(problem(define("exec", "runner-delegated", {{"path", "a\x01"}})) == "setting path holds control characters");
+    CHECK(problem(check("exec", "runner-delegated", {{"Vault", "x"}})) ==
+          "setting name 'Vault' must be a-z, 0-9 and '_', starting with a letter");
+    CHECK(problem(check("exec", "runner-delegated", {{"path", "a\x01"}})) == "setting path holds control characters");
 
     // Credentials: required for inline only, of the provider's form, and
     // never echoed back in the message.
-    CHECK(problem(define("aws", "inline")) == "auth mode inline needs a credentials file (--credentials-file)");
-    CHECK(problem(define("aws", "runner-delegated", {}, aws_keys)) ==
+    CHECK(problem(check("aws", "inline")) == "auth mode inline needs a credentials file (--credentials-file)");
+    CHECK(problem(check("aws", "runner-delegated", {}, aws_keys)) ==
           "auth mode runner-delegated holds no credential material: give a credentials file only with inline");
     std::string secret = "wJalrXUtnFEMI-very-secret";
     for (const std::string& text : std::vector<std::string>{std::string("not json ") + secret, R"({"access_key_id":"AKID"})",
                              R"({"access_key_id":"AK ID","secret_access_key":")" + secret + "\"}",
                              R"({"access_key_id":"AKID","secret_access_key":")" + secret + R"(","extra":1})",
                              R"({"access_key_id":"AKID","secret_access_key":7})"}) {
-        std::string message = problem(define("aws", "inline", {}, text.c_str()));
+        std::string message = problem(check("aws", "inline", {}, text.c_str()));
         CHECK(message.starts_with("the credentials file must be "));
         CHECK(message.find(secret) == std::string::npos);
     }
-    CHECK(problem(define("kubernetes", "inline", {}, "clusters: [\n  bad")).starts_with(
+    CHECK(problem(check("kubernetes", "inline", {}, "clusters: [\n  bad")).starts_with(
         "the credentials file must be a kubeconfig: kubeconfig:2:"));
-    CHECK(problem(define("kubernetes", "inline", {}, "apiVersion: v1\nkind: Config\nclusters: []\n")) ==
+    CHECK(problem(check("kubernetes", "inline", {}, "apiVersion: v1\nkind: Config\nclusters: []\n")) ==
           "the credentials file must be a kubeconfig: it has no clusters");
-    CHECK(problem(define("kubernetes", "inline", {}, "- a\n- b\n")) ==
+    CHECK(problem(check("kubernetes", "inline", {}, "- a\n- b\n")) ==
           "the credentials file must be a kubeconfig: kubeconfig:1:1: a kubeconfig must be a mapping with clusters, users "
           "and contexts");
     // The runner's parser: an inline kubeconfig cannot name files on the runner.
-    CHECK(problem(define("kubernetes", "inline", {}, "users:\n- {name: u, user: {tokenFile: /token}}\n")) ==
+    CHECK(problem(check("kubernetes", "inline", {}, "users:\n- {name: u, user: {tokenFile: /token}}\n")) ==
           "the credentials file must be a kubeconfig: kubeconfig:2:31: users[0].user.tokenFile names a file on the "
           "runner, which an inline kubeconfig cannot use: embed the data instead");
 }
@@ -156,53 +155,4 @@ TEST_CASE("the runner reads the connection a request carries, and names what is 
           std::string::npos);
     // A credential in malformed JSON is not quoted back.
     CHECK(message_of(R"({"credentials":"s3cr3t)").find("s3cr3t") == std::string::npos);
-}
-
-TEST_CASE("the runner checks what it received with the server's rules, its references resolved") {
-    auto received = [](std::string provider, std::string mode, nlohmann::json settings, std::string credentials = "") {
-        Connection connection;
-        connection.name = "prod";
-        connection.provider = std::move(provider);
-        connection.auth_mode = std::move(mode);
-        connection.settings = std::move(settings);
-        connection.inline_credentials = Secret(credentials);
-        auto factory = builtin_providers().find(connection.provider);
-        REQUIRE(factory);
-        return check_connection(factory.value()->rules(), connection);
-    };
-    auto problem_of = [](const Result<Done>& result) {
-        REQUIRE_FALSE(result);
-        CHECK(result.error().kind == ErrorKind::invalid_argument);
-        return result.error().message;
-    };
-    CHECK(received("aws", "cross-account", {{"role_arn", "arn:aws:iam::123456789012:role/x"}, {"region", "eu-west-1"}}));
-    CHECK(received("aws", "inline", {{"region", "eu-west-1"}}, aws_keys));
-    // What the server let through as a reference is checked once resolved.
-    CHECK(problem_of(received("aws", "runner-delegated", {{"region", "not a region"}})) ==
-          "connection prod: setting region must be a region such as eu-west-1");
-    CHECK(problem_of(received("aws", "inline", {}, R"({"access_key_id":"AK ID","secret_access_key":"s"})")) ==
-          "connection prod: its inline credentials must be access_key_id must be letters and digits");
-    // A server that sends what it would never accept is refused the same way.
-    CHECK(problem_of(received("aws", "cross-account", {})) ==
-          "connection prod: auth mode cross-account of provider aws needs setting role_arn");
-    CHECK(problem_of(received("aws", "runner-delegated", {{"colour", "blue"}})).starts_with(
-        "connection prod: provider aws has no setting 'colour'"));
-    CHECK(problem_of(received("kubernetes", "cross-account", {})) ==
-          "connection prod: provider kubernetes has no auth mode cross-account (it has inline, runner-delegated)");
-    CHECK(problem_of(received("aws", "inline", {})) == "connection prod: auth mode inline came without credentials");
-    CHECK(problem_of(received("aws", "runner-delegated", {}, aws_keys)) ==
-          "connection prod: auth mode runner-delegated came with credentials");
-}
-
-TEST_CASE("the registry refuses a provider registered twice and names the ones it has") {
-    Registry registry;
-    REQUIRE(registry.add(aws::factory()));
-    auto twice = registry.add(aws::factory());
-    REQUIRE_FALSE(twice);
-    CHECK(twice.error().kind == ErrorKind::already_exists);
-    CHECK(twice.error().message == "provider 'aws' is registered twice");
-    auto unknown = registry.find("azure");
-    REQUIRE_FALSE(unknown);
-    CHECK(unknown.error().message == "unknown provider 'azure' (this tether has aws)");
-    CHECK(builtin_providers().names() == std::vector<std::string>{"aws", "exec", "kubernetes"});
 }

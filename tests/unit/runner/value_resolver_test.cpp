@@ -28,7 +28,7 @@ struct Local {
                            },
                            std::nullopt};
 
-    Result<ResolvedValues> resolve(json& params, providers::Connection* connection = nullptr) {
+    Result<ResolvedValues> resolve(json& params, providers::ConnectionConfig* connection = nullptr) {
         std::optional<Result<ResolvedValues>> out;
         boost::asio::co_spawn(
             io,
@@ -94,7 +94,7 @@ TEST_CASE("the resolver replaces runner-local references the policy allows, in p
           std::vector<std::string>{"${env:APP_TOKEN}", "${file:" + token_path + "}"});
 
     SUBCASE("a connection's settings and JSON credentials") {
-        providers::Connection connection;
+        providers::ConnectionConfig connection;
         connection.settings = {{"endpoint_url", "https://${env:APP_TOKEN}.example"}};
         connection.inline_credentials = Secret(R"({"access_key_id":"AKIA","secret_access_key":"${env:APP_TOKEN}"})");
         json none = json::object();
@@ -103,7 +103,7 @@ TEST_CASE("the resolver replaces runner-local references the policy allows, in p
         CHECK(json::parse(connection.inline_credentials.reveal())["secret_access_key"] == "tok-3Hs9");
     }
     SUBCASE("credentials that are not JSON (a kubeconfig) as text") {
-        providers::Connection connection;
+        providers::ConnectionConfig connection;
         connection.inline_credentials = Secret("users:\n- name: u\n  user:\n    token: ${env:APP_TOKEN}\n");
         json none = json::object();
         REQUIRE(local.resolve(none, &connection));

@@ -25,34 +25,24 @@ struct ServiceTarget {
 // (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's), else the
 // service's own endpoint in the region. invalid_argument naming what is
 // missing.
-Result<ServiceTarget> service_target(const Connection& connection, std::string_view service,
+Result<ServiceTarget> service_target(const ConnectionConfig& connection, std::string_view service,
                                      const std::optional<std::string>& region, const Environment& environment);
 
 // Whether an AWS call may carry credentials to its host: one of AWS's
 // domains (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws, *.c2s.ic.gov,
 // *.sc2s.sgov.gov), or the endpoint the connection's endpoint_url or the
 // runner's endpoint settings configure for the service.
-bool is_aws_endpoint(const Connection& connection, const Call& call, const Environment& environment);
+bool is_aws_endpoint(const ConnectionConfig& connection, const Call& call, const Environment& environment);
 
 // Inline credentials: {"access_key_id", "secret_access_key", "session_token"?}.
 Result<Credentials> parse_inline_credentials(const Secret& text);
 
-// An aws connection's settings and inline credentials (connection_rules.cpp).
-const ConnectionRules& connection_rules();
-
-// A role session's duration: seconds ("3600") or a duration ("1h"), from
-// 900 to 43200 seconds as STS accepts; nullopt otherwise.
-std::optional<std::chrono::seconds> session_duration(std::string_view value);
-
-// The registry's entry for aws.
-std::unique_ptr<ProviderFactory> factory();
-
 class AwsProvider final : public Provider {
 public:
     std::string_view name() const override { return "aws"; }
-    bool sends_credentials_to(const Connection& connection, const Call& call,
+    bool sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                               const ProviderContext& context) const override;
-    boost::asio::awaitable<Result<Done>> authorize(const Connection& connection, Call& call,
+    boost::asio::awaitable<Result<Done>> authorize(const ConnectionConfig& connection, Call& call,
                                                    ProviderContext& context) override;
 
 private:

@@ -25,15 +25,7 @@ struct ExecPlugin {
 
 // What the plugin reads on stdin:
 //   {"connection": NAME, "settings": {…}, "service": "sts", "region": "eu-west-1"}
-std::string plugin_input(const Connection& connection, const Call& call);
-
-// An exec connection: runner-delegated, with any settings named
-// [a-z][a-z0-9_]*, which the program reads.
-const ConnectionRules& connection_rules();
-
-// The registry's entry for exec: a provider only on a runner that names a
-// program.
-std::unique_ptr<ProviderFactory> factory();
+std::string plugin_input(const ConnectionConfig& connection, const Call& call);
 
 class ExecProvider final : public Provider {
 public:
@@ -42,13 +34,13 @@ public:
     std::string_view name() const override { return "exec"; }
     // AWS calls: AWS's domains and the endpoints configured for them, as
     // the aws provider. Nothing else yet.
-    bool sends_credentials_to(const Connection& connection, const Call& call,
+    bool sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                               const ProviderContext& context) const override;
     // Runs the plugin (off the io thread), reads {"Version": 1,
     // "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?} and
     // signs the call. Credentials with an expiration are cached until 5
     // minutes before it, per connection and settings.
-    boost::asio::awaitable<Result<Done>> authorize(const Connection& connection, Call& call,
+    boost::asio::awaitable<Result<Done>> authorize(const ConnectionConfig& connection, Call& call,
                                                    ProviderContext& context) override;
 
 private:

@@ -26,14 +26,8 @@ namespace tether::providers::kubernetes {
 //   runner-delegated:  the runner's kubeconfig (KUBECONFIG, else
 //                      ~/.kube/config) when the connection names a context
 //                      or a file exists, else the pod's service account.
-Result<ClusterAccess> connection_cluster(const Connection& connection, const Environment& environment,
+Result<ClusterAccess> connection_cluster(const ConnectionConfig& connection, const Environment& environment,
                                          const std::filesystem::path& root = "/");
-
-// A kubernetes connection's settings and inline kubeconfig (connection_rules.cpp).
-const ConnectionRules& connection_rules();
-
-// The registry's entry for kubernetes.
-std::unique_ptr<ProviderFactory> factory();
 
 class KubernetesProvider final : public Provider {
 public:
@@ -41,9 +35,9 @@ public:
     explicit KubernetesProvider(std::filesystem::path root = "/") : root_(std::move(root)) {}
 
     std::string_view name() const override { return "kubernetes"; }
-    bool sends_credentials_to(const Connection& connection, const Call& call,
+    bool sends_credentials_to(const ConnectionConfig& connection, const Call& call,
                               const ProviderContext& context) const override;
-    boost::asio::awaitable<Result<Done>> authorize(const Connection& connection, Call& call,
+    boost::asio::awaitable<Result<Done>> authorize(const ConnectionConfig& connection, Call& call,
                                                    ProviderContext& context) override;
 
 private:
