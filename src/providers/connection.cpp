@@ -328,7 +328,7 @@ Result<ConnectionConfig> parse_connection(std::string name, const Secret& json_t
             for (const auto& [setting, text] : value.items()) {
                 if (!text.is_string()) return wrong("setting " + setting.substr(0, 64) + " not a string");
             }
-            config.settings = value;
+            config.settings = std::move(value);
         } else if (key == "credentials") {
             if (!value.is_string()) return wrong("credentials not a string");
             config.inline_credentials = Secret(value.get_ref<const std::string&>());

@@ -94,8 +94,7 @@ asio::awaitable<SessionEnd> TunnelSession::run() {
         flight->answered = true;
         flight->deadline.cancel();
         flight->wake.cancel();
-        record(flight->request, flight->connection ? flight->connection->auth_mode : "", "tunnel_lost",
-               flight->started, flight->received_at, flight.get());
+        record(flight->request, "tunnel_lost", flight->started, flight->received_at, flight.get());
     }
     in_flight_.clear();
 
@@ -287,8 +286,8 @@ void TunnelSession::send_result(const std::string& id, std::string result) {
 void TunnelSession::refuse(const tunnel::Message& request, std::string_view error_code, const std::string& message,
                            const providers::ConnectionConfig* connection) {
     channel_->send(tunnel::error_message(request.id, error_code, message));
-    record(request, connection ? connection->auth_mode : "", error_code, std::chrono::steady_clock::now(),
-           std::chrono::system_clock::now());
+    record(request, error_code, std::chrono::steady_clock::now(), std::chrono::system_clock::now(), nullptr,
+           connection);
 }
 
 // The first outcome of a request wins: its handler, its deadline, a cancel
@@ -307,21 +306,22 @@ void TunnelSession::answer(const std::string& id, const std::shared_ptr<Flight>&
         result_code = error_code.empty() ? tunnel::error_code_for(outcome.error().kind) : error_code;
         channel_->send(tunnel::error_message(id, result_code, outcome.error().message));
     }
-    record(flight->request, flight->connection ? flight->connection->auth_mode : "", result_code, flight->started,
-           flight->received_at, flight.get());
+    record(flight->request, result_code, flight->started, flight->received_at, flight.get());
     if (draining_ && in_flight_.empty()) close_tunnel();
 }
 
-void TunnelSession::record(const tunnel::Message& request, std::string_view auth_mode, std::string_view outcome,
+void TunnelSession::record(const tunnel::Message& request, std::string_view outcome,
                            std::chrono::steady_clock::time_point started,
-                           std::chrono::system_clock::time_point received_at, const Flight* flight) {
+                           std::chrono::system_clock::time_point received_at, const Flight* flight,
+                           const providers::ConnectionConfig* connection) {
+    if (flight != nullptr && flight->connection) connection = &*flight->connection;
     if (services_.audit == nullptr) return;
     AuditRecord entry;
     entry.time = received_at;
     entry.request_id = request.id;
     entry.operation = request.operation;
     entry.connection = request.connection.value_or("");
-    entry.auth_mode = std::string(auth_mode);
+    if (connection != nullptr) entry.auth_mode = connection->auth_mode;
     if (flight != nullptr) {
         entry.endpoint = flight->endpoint;
         entry.references = flight->references;

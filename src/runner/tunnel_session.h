@@ -81,10 +81,11 @@ private:
                 std::string_view error_code = {});
     void send_result(const std::string& id, std::string result);
     // `flight` adds what the operation did (its endpoint, references and
-    // redactions); none for a request refused before it ran.
-    void record(const tunnel::Message& request, std::string_view auth_mode, std::string_view outcome,
+    // redactions) and its connection; a request refused before it ran has
+    // none, and names its `connection` once read.
+    void record(const tunnel::Message& request, std::string_view outcome,
                 std::chrono::steady_clock::time_point started, std::chrono::system_clock::time_point received_at,
-                const Flight* flight = nullptr);
+                const Flight* flight = nullptr, const providers::ConnectionConfig* connection = nullptr);
     void close_tunnel();
 
     boost::asio::io_context& io_;
